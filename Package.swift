@@ -1,0 +1,33 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [.enableUpcomingFeature("ExistentialAny")]
+
+let package = Package(
+    name: "vigil",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "vigil", targets: ["vigil"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+    ],
+    targets: [
+        // Model formats and math: no networking, no HTTP.
+        .target(
+            name: "VigilModel",
+            dependencies: [.product(name: "Yams", package: "Yams")],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "vigil",
+            dependencies: ["VigilModel"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "VigilModelTests",
+            dependencies: ["VigilModel"],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

@@ -1,0 +1,38 @@
+/// A loaded model that turns a batch of rows into predictions.
+///
+/// `predict` is synchronous CPU work: it never blocks on I/O and is safe to call from many
+/// threads at once.
+package protocol Predictor: Sendable {
+    /// The flavor it serves (`xgboost`, `lightgbm`, `sklearn`, `python_function`).
+    var flavor: String { get }
+    /// `native` or `python`.
+    var runtime: String { get }
+    func predict(_ frame: Frame) throws(ScoringError) -> Predictions
+}
+
+/// What a model returns for a batch, in the shape MLflow serializes it.
+package enum Predictions: Sendable, Equatable {
+    /// float64 values, one per row.
+    case doubles([Double])
+    /// float32 values, one per row; MLflow widens them to float64 before printing.
+    case floats([Float])
+    /// int64 values (class labels), one per row.
+    case int64s([Int64])
+    /// string values (class labels), one per row.
+    case strings([String])
+    /// `rows × columns` float32 values, row-major (e.g. multi:softprob).
+    case floatMatrix(columns: Int, values: [Float])
+    /// `rows × columns` float64 values, row-major.
+    case doubleMatrix(columns: Int, values: [Double])
+
+    package var rowCount: Int {
+        switch self {
+        case .doubles(let v): v.count
+        case .floats(let v): v.count
+        case .int64s(let v): v.count
+        case .strings(let v): v.count
+        case .floatMatrix(let c, let v): c == 0 ? 0 : v.count / c
+        case .doubleMatrix(let c, let v): c == 0 ? 0 : v.count / c
+        }
+    }
+}

@@ -1,0 +1,8 @@
+import VigilModel
+
+@main
+struct Vigil {
+    static func main() {
+        print("vigil")
+    }
+}
