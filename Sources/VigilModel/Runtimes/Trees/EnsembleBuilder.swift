@@ -212,7 +212,7 @@ package struct EnsembleBuilder<Scalar: BinaryFloatingPoint & Sendable> {
                     anyCategorical = true
                     treeCategoryStart.append(UInt32(categoryWords.count + treeWords.count))
                     treeCategoryCount.append(UInt32(node.categoryCount))
-                    treeWords.append(contentsOf: pendingWords[node.categoryStart ..< node.categoryStart + node.categoryCount])
+                    treeWords.append(contentsOf: pendingWords[node.categoryStart..<node.categoryStart + node.categoryCount])
                 } else {
                     treeCategoryStart.append(0)
                     treeCategoryCount.append(0)

@@ -31,14 +31,15 @@ extension TreeEnsemble {
         features: UnsafeBufferPointer<Scalar>, rowCount: Int, into sums: UnsafeMutableBufferPointer<Scalar>,
         trees: Range<Int>? = nil, weighting: TreeWeighting<Scalar> = .none
     ) {
-        let trees = trees ?? 0 ..< treeCount
+        let trees = trees ?? 0..<treeCount
         precondition(trees.lowerBound >= 0 && trees.upperBound <= treeCount, "tree range outside the ensemble")
         precondition(features.count >= rowCount * featureCount, "feature matrix too small")
         precondition(sums.count >= rowCount * groupCount, "sum buffer too small")
         if case .weightedAboveBase(let base) = weighting {
             precondition(base.count == groupCount, "one base value per group")
         }
-        if case .none = weighting {} else {
+        if case .none = weighting {
+        } else {
             precondition(treeWeight != nil, "weighted accumulation needs tree weights")
         }
         if rowCount == 0 || trees.isEmpty { return }
@@ -86,7 +87,7 @@ extension TreeEnsemble {
                 if grouped > 0 {
                     walkGroups(nodes, Test.self, Cats.self, x + start * featureCount, grouped, block, out + start * groupCount, trees, weighting)
                 }
-                for r in start + grouped ..< end {
+                for r in start + grouped..<end {
                     walkRow(nodes, Test.self, Cats.self, x + r * featureCount, out + r * groupCount, trees, weighting)
                 }
                 start = end
@@ -106,9 +107,9 @@ extension TreeEnsemble {
     ) {
         let stride = featureCount
         let groups = groupCount
-        for j in 0 ..< rows {
+        for j in 0..<rows {
             let row = x + j &* stride
-            for f in 0 ..< stride { block[f &* Self.blockRows &+ j] = row[f] }
+            for f in 0..<stride { block[f &* Self.blockRows &+ j] = row[f] }
         }
         for t in trees {
             let root = Int(treeStart[t])
@@ -126,7 +127,7 @@ extension TreeEnsemble {
                 var n5 = root
                 var n6 = root
                 var n7 = root
-                for _ in 0 ..< depth {
+                for _ in 0..<depth {
                     n0 = nodes.step(n0, columns: base, lane: 0, Test.self, Cats.self)
                     n1 = nodes.step(n1, columns: base, lane: 1, Test.self, Cats.self)
                     n2 = nodes.step(n2, columns: base, lane: 2, Test.self, Cats.self)
@@ -165,7 +166,7 @@ extension TreeEnsemble {
             var n3 = Int(treeStart[t &+ 3])
             // A leaf stays put, so the deepest of the four sets the number of steps.
             let depth = Int(max(max(treeDepth[t], treeDepth[t &+ 1]), max(treeDepth[t &+ 2], treeDepth[t &+ 3])))
-            for _ in 0 ..< depth {
+            for _ in 0..<depth {
                 n0 = nodes.step(n0, row: row, Test.self, Cats.self)
                 n1 = nodes.step(n1, row: row, Test.self, Cats.self)
                 n2 = nodes.step(n2, row: row, Test.self, Cats.self)
@@ -179,7 +180,7 @@ extension TreeEnsemble {
         }
         while t < trees.upperBound {
             var n = Int(treeStart[t])
-            for _ in 0 ..< Int(treeDepth[t]) { n = nodes.step(n, row: row, Test.self, Cats.self) }
+            for _ in 0..<Int(treeDepth[t]) { n = nodes.step(n, row: row, Test.self, Cats.self) }
             addLeaf(nodes.walk[n].value, tree: t, out, weighting)
             t &+= 1
         }

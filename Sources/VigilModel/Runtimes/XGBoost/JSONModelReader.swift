@@ -180,18 +180,18 @@ private struct TextCursor {
                 case UInt8(ascii: "t"): utf8.append(0x09)
                 case UInt8(ascii: "u"):
                     var scalar = try hex4()
-                    if (0xD800 ..< 0xDC00).contains(scalar) {
+                    if (0xD800..<0xDC00).contains(scalar) {
                         // A high surrogate must be followed by a low one.
                         try expect("\\u")
                         let low = try hex4()
-                        guard (0xDC00 ..< 0xE000).contains(low) else { throw fail("unpaired surrogate in a string") }
+                        guard (0xDC00..<0xE000).contains(low) else { throw fail("unpaired surrogate in a string") }
                         scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
                     }
                     guard let s = Unicode.Scalar(scalar) else { throw fail("invalid \\u escape") }
                     utf8.append(contentsOf: String(Character(s)).utf8)
                 default: throw fail("invalid escape in a string", at: offset - 2)
                 }
-            case 0 ..< 0x20:
+            case 0..<0x20:
                 throw fail("control character in a string", at: offset - 1)
             default:
                 utf8.append(c)
@@ -201,14 +201,14 @@ private struct TextCursor {
 
     mutating func hex4() throws(ModelFileError) -> UInt32 {
         var v: UInt32 = 0
-        for _ in 0 ..< 4 {
+        for _ in 0..<4 {
             guard offset < bytes.count else { throw fail("unterminated \\u escape") }
             let c = bytes[offset]
             let digit: UInt32
             switch c {
-            case UInt8(ascii: "0") ... UInt8(ascii: "9"): digit = UInt32(c - UInt8(ascii: "0"))
-            case UInt8(ascii: "a") ... UInt8(ascii: "f"): digit = UInt32(c - UInt8(ascii: "a") + 10)
-            case UInt8(ascii: "A") ... UInt8(ascii: "F"): digit = UInt32(c - UInt8(ascii: "A") + 10)
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = UInt32(c - UInt8(ascii: "0"))
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = UInt32(c - UInt8(ascii: "a") + 10)
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = UInt32(c - UInt8(ascii: "A") + 10)
             default: throw fail("invalid \\u escape")
             }
             v = v << 4 | digit
@@ -249,7 +249,7 @@ private struct TextCursor {
             }
             guard digits() > 0 else { throw fail("expected digits in the exponent") }
         }
-        let text = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start ..< offset]), as: UTF8.self)
+        let text = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<offset]), as: UTF8.self)
         if integral, let i = Int64(text) { return .int(i) }
         guard let d = Double(text), let f = Float(text) else { throw fail("invalid number \(text)", at: start) }
         return .number(d, float: f)

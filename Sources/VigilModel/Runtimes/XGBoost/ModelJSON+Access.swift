@@ -90,7 +90,7 @@ package struct JSONField {
     }
 
     /// An array of integers (booleans read as 0 and 1), each within `range`.
-    package func ints(in range: ClosedRange<Int64> = Int64(Int32.min) ... Int64(Int32.max)) throws(ModelFileError) -> [Int] {
+    package func ints(in range: ClosedRange<Int64> = Int64(Int32.min)...Int64(Int32.max)) throws(ModelFileError) -> [Int] {
         var out: [Int] = []
         switch value {
         case .integers(let a):

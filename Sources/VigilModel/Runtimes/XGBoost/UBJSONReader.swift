@@ -68,7 +68,7 @@ private struct Cursor {
     mutating func bigEndian(_ count: Int) throws(ModelFileError) -> UInt64 {
         guard remaining >= count else { throw fail("unexpected end of data") }
         var v: UInt64 = 0
-        for i in 0 ..< count { v = v << 8 | UInt64(bytes[offset + i]) }
+        for i in 0..<count { v = v << 8 | UInt64(bytes[offset + i]) }
         offset += count
         return v
     }
@@ -109,7 +109,7 @@ private struct Cursor {
     mutating func string() throws(ModelFileError) -> String {
         let n = try length()
         guard remaining >= n else { throw fail("string of \(n) bytes runs past the end") }
-        let s = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[offset ..< offset + n]), as: UTF8.self)
+        let s = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + n]), as: UTF8.self)
         offset += n
         return s
     }
@@ -160,7 +160,7 @@ private struct Cursor {
             // Every element takes at least one byte.
             guard count <= remaining else { throw fail("array of \(count) elements runs past the end") }
             items.reserveCapacity(count)
-            for _ in 0 ..< count { items.append(try value(depth: depth)) }
+            for _ in 0..<count { items.append(try value(depth: depth)) }
             return .array(items)
         }
         while true {
@@ -188,7 +188,7 @@ private struct Cursor {
             guard count <= remaining / 2 else { throw fail("array of \(count) strings runs past the end") }
             var items: [ModelJSON] = []
             items.reserveCapacity(count)
-            for _ in 0 ..< count { items.append(.string(try string())) }
+            for _ in 0..<count { items.append(.string(try string())) }
             return .array(items)
         default:
             throw ModelFileError.unsupported(
@@ -201,19 +201,19 @@ private struct Cursor {
         offset += count * width
         switch type {
         case UInt8(ascii: "d"):
-            return .floats((0 ..< count).map { Float(bitPattern: load(UInt32.self, base + $0 * 4).bigEndian) })
+            return .floats((0..<count).map { Float(bitPattern: load(UInt32.self, base + $0 * 4).bigEndian) })
         case UInt8(ascii: "D"):
-            return .doubles((0 ..< count).map { Double(bitPattern: load(UInt64.self, base + $0 * 8).bigEndian) })
+            return .doubles((0..<count).map { Double(bitPattern: load(UInt64.self, base + $0 * 8).bigEndian) })
         case UInt8(ascii: "i"):
-            return .integers((0 ..< count).map { Int64(Int8(bitPattern: bytes[base + $0])) })
+            return .integers((0..<count).map { Int64(Int8(bitPattern: bytes[base + $0])) })
         case UInt8(ascii: "U"), UInt8(ascii: "C"):
-            return .integers((0 ..< count).map { Int64(bytes[base + $0]) })
+            return .integers((0..<count).map { Int64(bytes[base + $0]) })
         case UInt8(ascii: "I"):
-            return .integers((0 ..< count).map { Int64(Int16(bitPattern: load(UInt16.self, base + $0 * 2).bigEndian)) })
+            return .integers((0..<count).map { Int64(Int16(bitPattern: load(UInt16.self, base + $0 * 2).bigEndian)) })
         case UInt8(ascii: "l"):
-            return .integers((0 ..< count).map { Int64(Int32(bitPattern: load(UInt32.self, base + $0 * 4).bigEndian)) })
+            return .integers((0..<count).map { Int64(Int32(bitPattern: load(UInt32.self, base + $0 * 4).bigEndian)) })
         default:
-            return .integers((0 ..< count).map { Int64(bitPattern: load(UInt64.self, base + $0 * 8).bigEndian) })
+            return .integers((0..<count).map { Int64(bitPattern: load(UInt64.self, base + $0 * 8).bigEndian) })
         }
     }
 
@@ -227,8 +227,9 @@ private struct Cursor {
             throw ModelFileError.limitExceeded("nesting deeper than \(limits.maxDepth) at byte \(offset)")
         }
         let (type, count) = try containerHeader()
-        if let type, type == UInt8(ascii: "[") || type == UInt8(ascii: "{") || type == UInt8(ascii: "Z")
-            || type == UInt8(ascii: "T") || type == UInt8(ascii: "F") || type == UInt8(ascii: "N")
+        if let type,
+            type == UInt8(ascii: "[") || type == UInt8(ascii: "{") || type == UInt8(ascii: "Z")
+                || type == UInt8(ascii: "T") || type == UInt8(ascii: "F") || type == UInt8(ascii: "N")
         {
             throw ModelFileError.unsupported("UBJSON objects typed '\(Character(Unicode.Scalar(type)))' (byte \(offset))")
         }
@@ -241,7 +242,7 @@ private struct Cursor {
         if let count {
             // Every pair takes at least two bytes (a key length and a value).
             guard count <= remaining / 2 else { throw fail("object of \(count) fields runs past the end") }
-            for _ in 0 ..< count {
+            for _ in 0..<count {
                 let position = offset
                 let key = try string()
                 let v: ModelJSON

@@ -51,7 +51,7 @@ package struct XGBoostCategories: Sendable, Equatable {
         for (feature, enc) in encodings.enumerated() {
             if let offsetsField = try enc.optional("offsets") {
                 let offsets = try offsetsField.ints()
-                let bytes = try enc("values").ints(in: -128 ... 255).map { UInt8(truncatingIfNeeded: $0) }
+                let bytes = try enc("values").ints(in: -128...255).map { UInt8(truncatingIfNeeded: $0) }
                 if offsets.isEmpty && bytes.isEmpty { continue }
                 guard offsets.first == 0, offsets.last == bytes.count, zip(offsets, offsets.dropFirst()).allSatisfy({ $0 <= $1 })
                 else {
@@ -60,11 +60,11 @@ package struct XGBoostCategories: Sendable, Equatable {
                 var list: [String] = []
                 list.reserveCapacity(offsets.count - 1)
                 for (begin, end) in zip(offsets, offsets.dropFirst()) {
-                    list.append(String(decoding: bytes[begin ..< end], as: UTF8.self))
+                    list.append(String(decoding: bytes[begin..<end], as: UTF8.self))
                 }
                 names[feature] = .strings(list)
             } else {
-                let values = try enc("values").ints(in: Int64.min ... Int64.max)
+                let values = try enc("values").ints(in: Int64.min...Int64.max)
                 if values.isEmpty { continue }
                 names[feature] = .integers(values.map { Int64($0) })
             }

@@ -18,9 +18,9 @@ final class XGBoostFeatures: Sendable {
     init(model: XGBoostModel) {
         featureNames = model.featureNames
         featureCount = model.featureCount
-        isCategorical = (0 ..< model.featureCount).map { model.featureTypes?[$0] == "c" }
+        isCategorical = (0..<model.featureCount).map { model.featureTypes?[$0] == "c" }
         categories = model.categories
-        identity = Array(0 ..< model.featureCount)
+        identity = Array(0..<model.featureCount)
     }
 
     /// For each model feature, the frame column that holds it (-1: none, the feature is missing).
@@ -32,7 +32,7 @@ final class XGBoostFeatures: Sendable {
                     "XGBoostError: Check failed: learner_model_param_.num_feature >= p_fmat->Info().num_col_ (\(featureCount) vs. \(frame.columns.count)) : Number of columns does not match number of features in booster."
                 )
             }
-            return (0 ..< featureCount).map { $0 < frame.columns.count ? $0 : -1 }
+            return (0..<featureCount).map { $0 < frame.columns.count ? $0 : -1 }
         }
         if frame.names == featureNames { return identity }
         if let cached = lastMapping.withLock({ $0 }), cached.names == frame.names { return cached.columns }
@@ -59,10 +59,10 @@ final class XGBoostFeatures: Sendable {
         precondition(all.lowerBound >= 0 && all.upperBound <= frame.rowCount)
         let rows = all.count
         let first = all.lowerBound
-        for f in 0 ..< stride {
+        for f in 0..<stride {
             let c = columns[f]
             guard c >= 0 else {
-                for r in 0 ..< rows { matrix[r * stride + f] = .nan }
+                for r in 0..<rows { matrix[r * stride + f] = .nan }
                 continue
             }
             let column = frame.columns[c]
@@ -72,7 +72,7 @@ final class XGBoostFeatures: Sendable {
             switch column {
             case .double(let values):
                 var infinite = false
-                for r in 0 ..< rows {
+                for r in 0..<rows {
                     let x = Float(values[first + r])
                     infinite = infinite || x.isInfinite
                     matrix[r * stride + f] = x
@@ -83,9 +83,9 @@ final class XGBoostFeatures: Sendable {
                     )
                 }
             case .int64(let values):
-                for r in 0 ..< rows { matrix[r * stride + f] = Float(values[first + r]) }
+                for r in 0..<rows { matrix[r * stride + f] = Float(values[first + r]) }
             case .bool(let values):
-                for r in 0 ..< rows { matrix[r * stride + f] = values[first + r] ? 1 : 0 }
+                for r in 0..<rows { matrix[r * stride + f] = values[first + r] ? 1 : 0 }
             case .string(let values):
                 guard isCategorical[f] else {
                     throw .modelError(
@@ -97,7 +97,7 @@ final class XGBoostFeatures: Sendable {
                         "ValueError: the model stores no category names for feature \(f) (\(frame.names[c])); send category codes"
                     )
                 }
-                for r in 0 ..< rows {
+                for r in 0..<rows {
                     guard let name = values[first + r] else {
                         matrix[r * stride + f] = .nan
                         continue

@@ -11,7 +11,7 @@ extension XGBoostModel {
         guard treeCount >= 0, trees.count == treeCount else {
             throw .invalidValue(field: param.path + ".num_trees", reason: "\(treeCount) trees, \(trees.count) stored")
         }
-        let treeInfo = try model("tree_info").ints(in: 0 ... Int64(groups - 1))
+        let treeInfo = try model("tree_info").ints(in: 0...Int64(groups - 1))
         guard treeInfo.count == treeCount else {
             throw .invalidValue(field: model.path + ".tree_info", reason: "\(treeInfo.count) entries for \(treeCount) trees")
         }
@@ -31,7 +31,7 @@ extension XGBoostModel {
 
         let roundEnds: [Int]
         if let indptr = try model.optional("iteration_indptr") {
-            roundEnds = try indptr.ints(in: 0 ... Int64(treeCount))
+            roundEnds = try indptr.ints(in: 0...Int64(treeCount))
             guard roundEnds.first == 0, roundEnds.last == treeCount, zip(roundEnds, roundEnds.dropFirst()).allSatisfy({ $0 <= $1 })
             else {
                 throw .invalidValue(field: indptr.path, reason: "not an increasing list from 0 to \(treeCount)")
@@ -42,11 +42,11 @@ extension XGBoostModel {
             guard parallel >= 1, treeCount % perRound == 0 else {
                 throw .invalidValue(field: param.path, reason: "\(treeCount) trees do not make whole rounds of \(perRound)")
             }
-            roundEnds = (0 ... treeCount / perRound).map { $0 * perRound }
+            roundEnds = (0...treeCount / perRound).map { $0 * perRound }
         }
 
         var builder = EnsembleBuilder<Float>(featureCount: featureCount, groupCount: groups, comparison: .lessThan)
-        for id in 0 ..< treeCount {
+        for id in 0..<treeCount {
             try loadTree(trees[position[id]], group: treeInfo[id], weight: weights?[id], into: &builder)
         }
         return (try builder.finish(), roundEnds)
@@ -62,9 +62,9 @@ extension XGBoostModel {
         }
         let left = try tree("left_children").ints()
         let right = try tree("right_children").ints()
-        let feature = try tree("split_indices").ints(in: 0 ... Int64(UInt32.max))
+        let feature = try tree("split_indices").ints(in: 0...Int64(UInt32.max))
         let condition = try tree("split_conditions").floats()
-        let defaultLeft = try tree("default_left").ints(in: 0 ... 255)
+        let defaultLeft = try tree("default_left").ints(in: 0...255)
         for (name, count) in [
             ("left_children", left.count), ("right_children", right.count), ("split_indices", feature.count),
             ("split_conditions", condition.count), ("default_left", defaultLeft.count),
@@ -77,14 +77,14 @@ extension XGBoostModel {
         var categorical = [Bool](repeating: false, count: nodes)
         var categoriesOf: [Int: ArraySlice<Int>] = [:]
         if let splitType = try tree.optional("split_type") {
-            let types = try splitType.ints(in: 0 ... 1)
+            let types = try splitType.ints(in: 0...1)
             guard types.count == nodes else {
                 throw .invalidValue(field: splitType.path, reason: "\(types.count) entries for \(nodes) nodes")
             }
             categorical = types.map { $0 == 1 }
             let catNodes = try tree("categories_nodes").ints()
-            let segments = try tree("categories_segments").ints(in: 0 ... Int64(Int32.max))
-            let sizes = try tree("categories_sizes").ints(in: 0 ... Int64(Int32.max))
+            let segments = try tree("categories_segments").ints(in: 0...Int64(Int32.max))
+            let sizes = try tree("categories_sizes").ints(in: 0...Int64(Int32.max))
             let categories = try tree("categories").ints()
             guard catNodes.count == segments.count, catNodes.count == sizes.count else {
                 throw .invalidValue(field: tree.path + ".categories_nodes", reason: "segments and sizes do not match the nodes")
@@ -94,13 +94,13 @@ extension XGBoostModel {
                 guard node >= 0 && node < nodes, begin + size <= categories.count else {
                     throw .invalidValue(field: "\(tree.path).categories_segments[\(k)]", reason: "node \(node) or its segment is out of range")
                 }
-                categoriesOf[node] = categories[begin ..< begin + size]
+                categoriesOf[node] = categories[begin..<begin + size]
             }
         }
 
         let index = builder.treeCountSoFar
         try builder.beginTree(nodeCount: nodes, group: group, weight: weight)
-        for n in 0 ..< nodes {
+        for n in 0..<nodes {
             if left[n] == -1 {
                 try builder.leaf(node: n, value: condition[n])
                 continue

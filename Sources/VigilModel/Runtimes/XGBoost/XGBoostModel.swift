@@ -1,7 +1,7 @@
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+    import FoundationEssentials
 #else
-import Foundation
+    import Foundation
 #endif
 
 /// An XGBoost model file (JSON or UBJSON, XGBoost 1.x–3.x schema) read into the tree IR,
@@ -165,8 +165,8 @@ package struct XGBoostModel: Sendable {
 
     /// The trees that predict with `rounds` boosting rounds (all when nil).
     package func trees(rounds: Int?) -> Range<Int> {
-        guard let rounds, rounds < roundEnds.count else { return 0 ..< ensemble.treeCount }
-        return 0 ..< roundEnds[rounds]
+        guard let rounds, rounds < roundEnds.count else { return 0..<ensemble.treeCount }
+        return 0..<roundEnds[rounds]
     }
 
     /// `base_score`: a string holding one float or an array (`"[4.9875E-1]"`, XGBoost ≥ 3.1),

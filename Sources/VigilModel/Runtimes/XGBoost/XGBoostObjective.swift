@@ -1,9 +1,9 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// An XGBoost objective as prediction sees it: how the stored `base_score` becomes the base
@@ -83,19 +83,19 @@ package struct XGBoostObjective: Sendable, Equatable {
         precondition(margins.count >= rows * groups && output.count >= rows * outputWidth(groups: groups))
         switch link {
         case .identity, .logitRaw:
-            for i in 0 ..< rows * groups { output[i] = margins[i] }
+            for i in 0..<rows * groups { output[i] = margins[i] }
         case .logistic:
-            for i in 0 ..< rows * groups { output[i] = Self.sigmoid(margins[i]) }
+            for i in 0..<rows * groups { output[i] = Self.sigmoid(margins[i]) }
         case .exponential:
-            for i in 0 ..< rows * groups { output[i] = expf(margins[i]) }
+            for i in 0..<rows * groups { output[i] = expf(margins[i]) }
         case .hinge:
-            for i in 0 ..< rows * groups { output[i] = margins[i] > 0 ? 1 : 0 }
+            for i in 0..<rows * groups { output[i] = margins[i] > 0 ? 1 : 0 }
         case .softprob:
-            for r in 0 ..< rows {
+            for r in 0..<rows {
                 Self.softmax(margins, output, at: r * groups, count: groups)
             }
         case .softmax:
-            for r in 0 ..< rows {
+            for r in 0..<rows {
                 output[r] = Float(Self.firstMaxIndex(margins, at: r * groups, count: groups))
             }
         }
@@ -117,21 +117,21 @@ package struct XGBoostObjective: Sendable, Equatable {
     ) {
         guard count > 0 else { return }
         var wmax = margins[start]
-        for k in 1 ..< count { wmax = fmaxf(margins[start + k], wmax) }
+        for k in 1..<count { wmax = fmaxf(margins[start + k], wmax) }
         var wsum: Double = 0
-        for k in 0 ..< count {
+        for k in 0..<count {
             let e = expf(margins[start + k] - wmax)
             output[start + k] = e
             wsum += Double(e)
         }
         let sum = Float(wsum)
-        for k in 0 ..< count { output[start + k] /= sum }
+        for k in 0..<count { output[start + k] /= sum }
     }
 
     /// `common::FindMaxIndex`: the first index holding the largest value (NaN never wins).
     static func firstMaxIndex(_ values: UnsafeBufferPointer<Float>, at start: Int, count: Int) -> Int {
         var best = 0
-        for k in 0 ..< count where values[start + k] > values[start + best] { best = k }
+        for k in 0..<count where values[start + k] > values[start + best] { best = k }
         return best
     }
 }

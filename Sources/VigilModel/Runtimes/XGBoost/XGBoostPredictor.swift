@@ -1,7 +1,7 @@
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+    import FoundationEssentials
 #else
-import Foundation
+    import Foundation
 #endif
 
 /// Serves an MLflow `xgboost` flavor model natively, answering what MLflow's pyfunc answers
@@ -153,8 +153,8 @@ package struct XGBoostPredictor: Predictor {
         let stride = model.featureCount
         let columns = try features.columns(for: frame)
         var margins = [Float](repeating: 0, count: rows * groups)
-        for r in 0 ..< rows {
-            for g in 0 ..< groups { margins[r * groups + g] = model.baseMargin[g] }
+        for r in 0..<rows {
+            for g in 0..<groups { margins[r * groups + g] = model.baseMargin[g] }
         }
         // Rows go through a float matrix a chunk at a time, so that a wide model cannot make a
         // request allocate rows × features at once.
@@ -166,12 +166,12 @@ package struct XGBoostPredictor: Predictor {
                 while start < rows {
                     let end = min(start + chunk, rows)
                     do throws(ScoringError) {
-                        try features.fill(matrix, from: frame, rows: start ..< end, columns: columns)
+                        try features.fill(matrix, from: frame, rows: start..<end, columns: columns)
                     } catch {
                         failure = error
                         return
                     }
-                    let sums = UnsafeMutableBufferPointer(rebasing: out[start * groups ..< end * groups])
+                    let sums = UnsafeMutableBufferPointer(rebasing: out[start * groups..<end * groups])
                     model.ensemble.accumulate(
                         features: UnsafeBufferPointer(matrix), rowCount: end - start, into: sums, trees: trees,
                         weighting: weighting)
@@ -200,9 +200,9 @@ package struct XGBoostPredictor: Predictor {
         case .softprob where groups > 1 && classes != 2:
             // np.argmax(class_probs, axis=1): the first largest; a NaN wins at once.
             var labels = [Int64](repeating: 0, count: rows)
-            for r in 0 ..< rows {
+            for r in 0..<rows {
                 var best = 0
-                for k in 0 ..< groups {
+                for k in 0..<groups {
                     let v = out[r * groups + k]
                     if v.isNaN {
                         best = k

@@ -153,9 +153,9 @@ import VigilModel
 
     @Test func evaluatesManyRowsInBlocks() throws {
         let e = try ensemble(.lessThan)
-        let rows = (0 ..< 1000).map { [Double($0 % 2), Double($0 % 3)] }
+        let rows = (0..<1000).map { [Double($0 % 2), Double($0 % 3)] }
         let sums = evaluate(e, rows)
-        for r in 0 ..< 1000 {
+        for r in 0..<1000 {
             #expect(sums[2 * r] == (r % 2 == 0 ? -1 : 1))
             #expect(sums[2 * r + 1] == (r % 3 == 1 ? 20 : 10))
         }

@@ -70,7 +70,7 @@ import VigilModel
         ]
         for (type, payload, want) in ints {
             let value = try parse([0x5B, 0x24, type, 0x23, 0x55, 0x02] + payload)
-            #expect(try JSONField(value).ints(in: Int64.min ... Int64.max) == want, "type \(type)")
+            #expect(try JSONField(value).ints(in: Int64.min...Int64.max) == want, "type \(type)")
         }
         let strings = try JSONField(parse(bytes("[$S#i\u{02}i\u{01}ai\u{02}bc")))
         #expect(try strings.array().map { try $0.string() } == ["a", "bc"])
@@ -79,7 +79,7 @@ import VigilModel
     @Test func refusesTruncatedInput() throws {
         let document = bytes("{i\u{01}a[$d#i\u{02}") + [0x3F, 0x80, 0, 0, 0xC0, 0, 0, 0] + bytes("i\u{01}bSi\u{02}xy}")
         #expect(throws: Never.self) { try parse(document) }
-        for n in 0 ..< document.count {
+        for n in 0..<document.count {
             #expect(throws: ModelFileError.self, "prefix of \(n) bytes") { try parse(Array(document.prefix(n))) }
         }
     }
@@ -138,5 +138,5 @@ import VigilModel
 }
 
 extension Array {
-    fileprivate func repeated(_ n: Int) -> [Element] { (0 ..< n).flatMap { _ in self } }
+    fileprivate func repeated(_ n: Int) -> [Element] { (0..<n).flatMap { _ in self } }
 }

@@ -47,46 +47,86 @@ import VigilModel
 
     @Test func refusesHostileTrees() {
         let cases: [(String, [(String, String)])] = [
-            ("child out of range", [(#""left_children": [1, -1, -1]"#, #""left_children": [9001, -1, -1]"#),
-                                    (#""right_children": [2, -1, -1]"#, #""right_children": [9002, -1, -1]"#)]),
+            (
+                "child out of range",
+                [
+                    (#""left_children": [1, -1, -1]"#, #""left_children": [9001, -1, -1]"#),
+                    (#""right_children": [2, -1, -1]"#, #""right_children": [9002, -1, -1]"#),
+                ]
+            ),
             ("negative child", [(#""left_children": [1, -1, -1]"#, #""left_children": [-5, -1, -1]"#)]),
             ("right child not adjacent", [(#""right_children": [2, -1, -1]"#, #""right_children": [1, -1, -1]"#)]),
-            ("cycle to the root", [(#""left_children": [1, -1, -1]"#, #""left_children": [1, 0, -1]"#),
-                                   (#""right_children": [2, -1, -1]"#, #""right_children": [2, 1, -1]"#)]),
-            ("self loop", [(#""left_children": [1, -1, -1]"#, #""left_children": [0, -1, -1]"#),
-                           (#""right_children": [2, -1, -1]"#, #""right_children": [1, -1, -1]"#)]),
+            (
+                "cycle to the root",
+                [
+                    (#""left_children": [1, -1, -1]"#, #""left_children": [1, 0, -1]"#),
+                    (#""right_children": [2, -1, -1]"#, #""right_children": [2, 1, -1]"#),
+                ]
+            ),
+            (
+                "self loop",
+                [
+                    (#""left_children": [1, -1, -1]"#, #""left_children": [0, -1, -1]"#),
+                    (#""right_children": [2, -1, -1]"#, #""right_children": [1, -1, -1]"#),
+                ]
+            ),
             ("feature out of range", [(#""split_indices": [1, 0, 0]"#, #""split_indices": [2, 0, 0]"#)]),
             ("negative feature", [(#""split_indices": [1, 0, 0]"#, #""split_indices": [-1, 0, 0]"#)]),
             ("short array", [(#""default_left": [1, 0, 0]"#, #""default_left": [1, 0]"#)]),
             ("node count too large", [(#""num_nodes": "3""#, #""num_nodes": "4""#)]),
             ("no nodes", [(#""num_nodes": "3""#, #""num_nodes": "0""#)]),
             ("huge node count", [(#""num_nodes": "3""#, #""num_nodes": "99999999999""#)]),
-            ("repeated tree id", [(#""tree_info": [0]"#, #""tree_info": [0, 0]"#), (#""num_trees": "1""#, #""num_trees": "2""#),
-                                  (#""iteration_indptr": [0, 1]"#, #""iteration_indptr": [0, 2]"#), ("[TREE]", "[TREE, TREE]")]),
+            (
+                "repeated tree id",
+                [
+                    (#""tree_info": [0]"#, #""tree_info": [0, 0]"#), (#""num_trees": "1""#, #""num_trees": "2""#),
+                    (#""iteration_indptr": [0, 1]"#, #""iteration_indptr": [0, 2]"#), ("[TREE]", "[TREE, TREE]"),
+                ]
+            ),
             ("tree group out of range", [(#""tree_info": [0]"#, #""tree_info": [1]"#)]),
             ("tree count mismatch", [(#""num_trees": "1""#, #""num_trees": "2""#)]),
             ("bad indptr", [(#""iteration_indptr": [0, 1]"#, #""iteration_indptr": [0, 5]"#)]),
             ("split type out of range", [(#""split_type": [0, 0, 0]"#, #""split_type": [7, 0, 0]"#)]),
-            ("category node out of range", [(#""split_type": [0, 0, 0]"#, #""split_type": [1, 0, 0]"#),
-                                            (#""categories_nodes": []"#, #""categories_nodes": [5]"#),
-                                            (#""categories_segments": []"#, #""categories_segments": [0]"#),
-                                            (#""categories_sizes": []"#, #""categories_sizes": [1]"#),
-                                            (#""categories": []"#, #""categories": [1]"#)]),
-            ("category segment out of range", [(#""split_type": [0, 0, 0]"#, #""split_type": [1, 0, 0]"#),
-                                               (#""categories_nodes": []"#, #""categories_nodes": [0]"#),
-                                               (#""categories_segments": []"#, #""categories_segments": [0]"#),
-                                               (#""categories_sizes": []"#, #""categories_sizes": [4]"#),
-                                               (#""categories": []"#, #""categories": [1]"#)]),
-            ("negative category", [(#""split_type": [0, 0, 0]"#, #""split_type": [1, 0, 0]"#),
-                                   (#""categories_nodes": []"#, #""categories_nodes": [0]"#),
-                                   (#""categories_segments": []"#, #""categories_segments": [0]"#),
-                                   (#""categories_sizes": []"#, #""categories_sizes": [1]"#),
-                                   (#""categories": []"#, #""categories": [-3]"#)]),
-            ("huge category", [(#""split_type": [0, 0, 0]"#, #""split_type": [1, 0, 0]"#),
-                               (#""categories_nodes": []"#, #""categories_nodes": [0]"#),
-                               (#""categories_segments": []"#, #""categories_segments": [0]"#),
-                               (#""categories_sizes": []"#, #""categories_sizes": [1]"#),
-                               (#""categories": []"#, #""categories": [2000000000]"#)]),
+            (
+                "category node out of range",
+                [
+                    (#""split_type": [0, 0, 0]"#, #""split_type": [1, 0, 0]"#),
+                    (#""categories_nodes": []"#, #""categories_nodes": [5]"#),
+                    (#""categories_segments": []"#, #""categories_segments": [0]"#),
+                    (#""categories_sizes": []"#, #""categories_sizes": [1]"#),
+                    (#""categories": []"#, #""categories": [1]"#),
+                ]
+            ),
+            (
+                "category segment out of range",
+                [
+                    (#""split_type": [0, 0, 0]"#, #""split_type": [1, 0, 0]"#),
+                    (#""categories_nodes": []"#, #""categories_nodes": [0]"#),
+                    (#""categories_segments": []"#, #""categories_segments": [0]"#),
+                    (#""categories_sizes": []"#, #""categories_sizes": [4]"#),
+                    (#""categories": []"#, #""categories": [1]"#),
+                ]
+            ),
+            (
+                "negative category",
+                [
+                    (#""split_type": [0, 0, 0]"#, #""split_type": [1, 0, 0]"#),
+                    (#""categories_nodes": []"#, #""categories_nodes": [0]"#),
+                    (#""categories_segments": []"#, #""categories_segments": [0]"#),
+                    (#""categories_sizes": []"#, #""categories_sizes": [1]"#),
+                    (#""categories": []"#, #""categories": [-3]"#),
+                ]
+            ),
+            (
+                "huge category",
+                [
+                    (#""split_type": [0, 0, 0]"#, #""split_type": [1, 0, 0]"#),
+                    (#""categories_nodes": []"#, #""categories_nodes": [0]"#),
+                    (#""categories_segments": []"#, #""categories_segments": [0]"#),
+                    (#""categories_sizes": []"#, #""categories_sizes": [1]"#),
+                    (#""categories": []"#, #""categories": [2000000000]"#),
+                ]
+            ),
             ("unsupported objective", [("reg:squarederror", "reg:quantile-of-doom")]),
             ("gblinear", [(#""name": "gbtree""#, #""name": "gblinear""#)]),
             ("multi-target", [(#""num_target": "1""#, #""num_target": "2""#)]),
@@ -128,9 +168,9 @@ import VigilModel
             return Int(truncatingIfNeeded: state >> 33)
         }
         var loaded = 0
-        for _ in 0 ..< 300 {
+        for _ in 0..<300 {
             var bytes = original
-            for _ in 0 ..< 1 + next() % 4 {
+            for _ in 0..<1 + next() % 4 {
                 bytes[next() % bytes.count] = UInt8(truncatingIfNeeded: next())
             }
             guard let model = try? XGBoostModel(bytes: bytes, format: .ubj),

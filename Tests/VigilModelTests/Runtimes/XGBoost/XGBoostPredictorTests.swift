@@ -53,7 +53,9 @@ import VigilModel
         let predictor = try XGBoostPredictor(modelFile: fixture.modelFile, modelClass: try fixture.modelClass)
         let frame = try fixture.frame()
         let reversed = Frame(names: frame.names.reversed(), columns: frame.columns.reversed(), rowCount: frame.rowCount)
-        let extra = Frame(names: frame.names + ["unused"], columns: frame.columns + [.string(Array(repeating: "x", count: frame.rowCount))], rowCount: frame.rowCount)
+        let extra = Frame(
+            names: frame.names + ["unused"], columns: frame.columns + [.string(Array(repeating: "x", count: frame.rowCount))],
+            rowCount: frame.rowCount)
         let want = try predictor.predict(frame)
         #expect(try predictor.predict(reversed) == want)
         #expect(try predictor.predict(reversed) == want)  // cached mapping
@@ -73,10 +75,14 @@ import VigilModel
             return
         }
         #expect(code == .badRequest)
-        #expect(message == "Encountered an unexpected error while evaluating the model. Verify that the serialized input Dataframe is compatible with the model for inference.")
+        #expect(
+            message
+                == "Encountered an unexpected error while evaluating the model. Verify that the serialized input Dataframe is compatible with the model for inference."
+        )
         #expect(sqlstate == "KAM00")
         #expect(errorClass == "INVALID_PARAMETER_VALUE")
-        #expect(trace?.hasPrefix("ValueError: feature_names mismatch: ['f0', 'f1', 'f2', 'f3', 'f4', 'f5'] ['f0', 'f1', 'f2', 'g3', 'f4', 'f5']") == true)
+        #expect(
+            trace?.hasPrefix("ValueError: feature_names mismatch: ['f0', 'f1', 'f2', 'f3', 'f4', 'f5'] ['f0', 'f1', 'f2', 'g3', 'f4', 'f5']") == true)
         #expect(trace?.hasSuffix("expected f3 in input data") == true)
     }
 

@@ -13,7 +13,7 @@ struct XGBoostSpeedTests {
     static func frame(names: [String], rows: Int) -> Frame {
         let columns: [Column] = names.indices.map { f in
             var values = [Double](repeating: .nan, count: rows)
-            for r in 0 ..< rows where (7 * r + f) % 10 != 0 {
+            for r in 0..<rows where (7 * r + f) % 10 != 0 {
                 let angle: Double = 0.37 * Double(r) + 1.3 * Double(f)
                 values[r] = 2 * sin(angle)
             }
@@ -52,14 +52,14 @@ struct XGBoostSpeedTests {
                     return .double(Array(v[rows]))
                 }, rowCount: rows.count)
         }
-        let ones = (0 ..< 1000).map { slice($0 ..< $0 + 1) }
-        let hundreds = (0 ..< 100).map { slice($0 * 100 ..< $0 * 100 + 100) }
+        let ones = (0..<1000).map { slice($0..<$0 + 1) }
+        let hundreds = (0..<100).map { slice($0 * 100..<$0 * 100 + 100) }
         var sink = 0
         for one in ones { sink &+= try predictor.predict(one).rowCount }
         var single: [Double] = []
         var hundred: [Double] = []
         var batch: [Double] = []
-        for _ in 0 ..< 15 {
+        for _ in 0..<15 {
             single.append(try Self.seconds { for one in ones { sink &+= try predictor.predict(one).rowCount } } / 1000)
             hundred.append(try Self.seconds { for h in hundreds { sink &+= try predictor.predict(h).rowCount } } / 100)
             batch.append(try Self.seconds { sink &+= try predictor.predict(many).rowCount })
