@@ -4,6 +4,7 @@ It lives in its own module (not in make_pyfunc.py's __main__) so that pickles re
 loading a model must then find it through the model's own `code/` folder, as in production.
 """
 
+import os
 import time
 
 import numpy as np
@@ -48,8 +49,14 @@ class Raises(mlflow.pyfunc.PythonModel):
 
 
 class Sleeps(mlflow.pyfunc.PythonModel):
-    """Sleeps for the largest `seconds` value of the batch, then returns the values."""
+    """Sleeps for the largest `seconds` value of the batch, then returns the values.
+
+    It also writes to stdout, through Python and straight to fd 1 as native code would: a server
+    must keep that out of its answers.
+    """
 
     def predict(self, context, model_input, params=None):
+        print(f"sleeping for {model_input['seconds'].max()} s")
+        os.write(1, b"native code writing to fd 1\n")
         time.sleep(float(model_input["seconds"].max()))
         return model_input["seconds"].to_numpy()
