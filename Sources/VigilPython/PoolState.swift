@@ -27,7 +27,8 @@ enum PoolAction: Sendable {
     case closeInput(any Channel)
     case restart(WorkerIdentity, after: Duration)
     case finishStart(CheckedContinuation<Result<Void, PythonWorkerError>, Never>, Result<Void, PythonWorkerError>)
-    case finishShutdown([CheckedContinuation<Void, Never>])
+    /// `announce`: this call stopped the workers (not a repeated shutdown).
+    case finishShutdown([CheckedContinuation<Void, Never>], announce: Bool)
     case log(Logger.Level, Logger.Message, Logger.Metadata)
 }
 
@@ -312,6 +313,7 @@ struct PoolState {
                 }
             }
         case .stopping, .stopped, .created:
+            actions.append(.log(.debug, "python worker stopped", metadata(worker, ["worker.exit": "\(exit)"])))
             slot.state = .stopped
             slots[worker.slot] = slot
             actions += finishShutdownIfDone()
@@ -336,7 +338,7 @@ struct PoolState {
         switch phase {
         case .stopped, .created:
             phase = .stopped
-            return [.finishShutdown([waiter])]
+            return [.finishShutdown([waiter], announce: false)]
         case .stopping:
             shutdownWaiters.append(waiter)
             return []
@@ -391,7 +393,7 @@ struct PoolState {
         shutdownTimers = []
         let waiters = shutdownWaiters
         shutdownWaiters = []
-        return [.finishShutdown(waiters)]
+        return [.finishShutdown(waiters, announce: true)]
     }
 
     // MARK: helpers

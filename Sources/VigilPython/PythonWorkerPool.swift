@@ -162,8 +162,10 @@ package final class PythonWorkerPool: Sendable {
                 }
             case .finishStart(let waiter, let result):
                 waiter.resume(returning: result)
-            case .finishShutdown(let waiters):
-                logger.info("python workers stopped", metadata: ["model.path": "\(configuration.modelPath)"])
+            case .finishShutdown(let waiters, let announce):
+                if announce {
+                    logger.info("python workers stopped", metadata: ["model.path": "\(configuration.modelPath)"])
+                }
                 waiters.forEach { $0.resume() }
             case .log(let level, let message, let metadata):
                 logger.log(level: level, message, metadata: metadata)
