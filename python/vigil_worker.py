@@ -11,6 +11,9 @@ N counts the bytes after itself. Answer kinds: 1 answer to request `id`; 2 ready
 3 load failed (body: a UTF-8 sentence, then the process exits with status 1).
 Reasons: 0 none, 1 bad_request, 2 schema, 3 model_error (the `reason` label of Vigil's error metric).
 Logs and anything the model prints go to stderr; stdout carries frames only.
+
+`python vigil_worker.py --build-env MODEL_DIR CACHE_DIR` instead builds (once) the virtualenv the model
+asks for, as MLflow's `--env-manager virtualenv` does, and prints its Python's path on stdout.
 """
 
 import json
@@ -167,9 +170,105 @@ def _answer(scoring_server, model, input_schema, data, content_type):
         return 500, reason, "text/plain; charset=utf-8", b"Internal Server Error"
 
 
+def _read_python_env(model_path):
+    """The model's python_env.yaml (MLflow writes a flat subset of YAML, read here without PyYAML)."""
+    env = {"python": None, "build_dependencies": [], "dependencies": []}
+    path = os.path.join(model_path, "python_env.yaml")
+    if not os.path.exists(path):
+        if not os.path.exists(os.path.join(model_path, "requirements.txt")):
+            raise SystemExit(
+                f"The model at {model_path} has neither python_env.yaml nor requirements.txt: "
+                "--env-manager virtualenv cannot know its packages. Use --env-manager local."
+            )
+        env["dependencies"] = ["-r requirements.txt"]
+        return env
+    key = None
+    with open(path) as f:
+        for line in f:
+            line = line.rstrip()
+            if not line.strip() or line.lstrip().startswith("#"):
+                continue
+            if line.lstrip().startswith("- ") and key:
+                env.setdefault(key, []).append(line.lstrip()[2:].strip().strip("'\""))
+            elif ":" in line:
+                key, _, value = line.partition(":")
+                key, value = key.strip(), value.strip().strip("'\"")
+                if value:
+                    env[key] = value
+    return env
+
+
+def _install(python, model_path, requirements):
+    """pip-installs `requirements` from a folder that mirrors the model's, so `-r requirements.txt` resolves."""
+    import subprocess
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        for item in os.listdir(model_path):
+            os.symlink(os.path.join(model_path, item), os.path.join(tmp, item))
+        with open(os.path.join(tmp, "vigil-requirements.txt"), "w") as f:
+            f.write("\n".join(requirements) + "\n")
+        command = [python, "-m", "pip", "install", "--disable-pip-version-check", "-r", "vigil-requirements.txt"]
+        print("running " + " ".join(command), file=sys.stderr, flush=True)
+        subprocess.run(command, cwd=tmp, stdout=sys.stderr, check=True)
+
+
+def build_environment(model_path, cache_dir):
+    """Builds the model's virtualenv under `cache_dir` (once per python_env.yaml, requirements and Python);
+    prints the path of its Python."""
+    import fcntl
+    import hashlib
+    import shutil
+    import subprocess
+
+    model_path, cache_dir = os.path.abspath(model_path), os.path.abspath(cache_dir)
+    env = _read_python_env(model_path)
+    wanted = env.get("python") or ""
+    have = "%d.%d.%d" % sys.version_info[:3]
+    if wanted and wanted.split(".")[:2] != have.split(".")[:2]:
+        print(f"warning: the model was saved with Python {wanted}; building its environment with {have}",
+              file=sys.stderr, flush=True)
+    digest = hashlib.sha256()
+    digest.update(f"{sys.executable}\n{have}\n".encode())
+    for name in ("python_env.yaml", "requirements.txt", "constraints.txt"):
+        path = os.path.join(model_path, name)
+        if os.path.exists(path):
+            with open(path, "rb") as f:
+                digest.update(name.encode() + b"\n" + f.read() + b"\n")
+    os.makedirs(cache_dir, exist_ok=True)
+    env_dir = os.path.join(cache_dir, "vigil-env-" + digest.hexdigest()[:20])
+    python = os.path.join(env_dir, "bin", "python")
+    ready = os.path.join(env_dir, ".vigil-ready")
+    with open(env_dir + ".lock", "w") as lock:
+        # Another Vigil may be building the same environment: wait for it.
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not os.path.exists(ready):
+            shutil.rmtree(env_dir, ignore_errors=True)
+            print(f"building the model's virtualenv in {env_dir}", file=sys.stderr, flush=True)
+            try:
+                subprocess.run([sys.executable, "-m", "venv", env_dir], stdout=sys.stderr, check=True)
+                for requirements in (env["build_dependencies"], env["dependencies"]):
+                    if requirements:
+                        _install(python, model_path, requirements)
+            except subprocess.CalledProcessError as error:
+                shutil.rmtree(env_dir, ignore_errors=True)
+                print(f"error: `{' '.join(error.cmd)}` failed with exit status {error.returncode}",
+                      file=sys.stderr, flush=True)
+                return 1
+            except BaseException:
+                shutil.rmtree(env_dir, ignore_errors=True)
+                raise
+            with open(ready, "w") as f:
+                json.dump({"model": os.path.abspath(model_path), "python": have, "env": env}, f)
+    print(python)
+    return 0
+
+
 def main(argv):
+    if len(argv) == 4 and argv[1] == "--build-env":
+        return build_environment(argv[2], argv[3])
     if len(argv) != 2:
-        print("usage: vigil_worker.py MODEL_DIR", file=sys.stderr)
+        print("usage: vigil_worker.py MODEL_DIR | --build-env MODEL_DIR CACHE_DIR", file=sys.stderr)
         return 2
     channel = _Channel()
     model_path = argv[1]

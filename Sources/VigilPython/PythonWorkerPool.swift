@@ -243,22 +243,11 @@ package final class PythonWorkerPool: Sendable {
         run(actions)
     }
 
-    /// Reaps the worker whose output has ended: polls `waitpid` without blocking, SIGKILLs its group if it
-    /// lingers, then kills what it left behind in its group and reports the exit.
+    /// Reports the exit of a worker whose output has ended.
     private func awaitExit(_ worker: WorkerIdentity, process: WorkerProcess, on loop: any EventLoop) {
-        let started = NIODeadline.now()
-        @Sendable func poll(_ delay: TimeAmount) {
-            if let status = process.reap() {
-                process.signalGroup(SIGKILL)
-                run(state.withLock { $0.ended(worker, status: status, now: .now()) })
-                return
-            }
-            if NIODeadline.now() - started > .seconds(2) {
-                process.signalGroup(SIGKILL)
-            }
-            loop.scheduleTask(in: delay) { poll(min(delay * 2, .milliseconds(200))) }
+        process.whenExited(on: loop) { status in
+            self.run(self.state.withLock { $0.ended(worker, status: status, now: .now()) })
         }
-        poll(.milliseconds(1))
     }
 
     private func makeLaunch() async throws(PythonWorkerError) -> Launch {

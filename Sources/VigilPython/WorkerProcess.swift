@@ -1,3 +1,5 @@
+import NIOCore
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -111,6 +113,24 @@ struct WorkerProcess: Sendable {
             return .unknown  // reaped by someone else
         }
         return nil
+    }
+
+    /// Once its output has ended: reaps the process without blocking (polling `waitpid` on `loop`),
+    /// SIGKILLs its group if it lingers past 2 s, kills what it left in its group, and calls `body`.
+    func whenExited(on loop: any EventLoop, _ body: @escaping @Sendable (ExitStatus) -> Void) {
+        let started = NIODeadline.now()
+        @Sendable func poll(_ delay: TimeAmount) {
+            if let status = reap() {
+                signalGroup(SIGKILL)
+                body(status)
+                return
+            }
+            if NIODeadline.now() - started > .seconds(2) {
+                signalGroup(SIGKILL)
+            }
+            loop.scheduleTask(in: delay) { poll(min(delay * 2, .milliseconds(200))) }
+        }
+        poll(.milliseconds(1))
     }
 
     /// A pipe whose ends are close-on-exec and above 2, so that dup2 onto 0, 1, 2 always clears the flag.
