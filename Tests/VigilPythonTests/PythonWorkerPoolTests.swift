@@ -88,7 +88,7 @@ struct PythonWorkerPoolTests {
         #expect(answer.reason == .timeout)
         #expect(ContinuousClock.now - started < .seconds(20))
 
-        // With a 1 s timeout, wait for the restarted worker before the next request.
+        // The fixture's timeout is short: wait for the restarted worker before the next request.
         let restarted = try await Self.waitForWorker(pool, other: pid)
         #expect(restarted != pid)
         #expect(kill(pid, 0) == -1)  // killed and reaped
