@@ -221,7 +221,7 @@ struct PoolState {
     }
 
     mutating func timedOut(_ id: UInt64) -> [PoolAction] {
-        let timeout = ScoringError.requestTimeout
+        let timeout = ScoringError.timeout
         if let index = queue.firstIndex(where: { $0.id == id }) {
             let request = queue.remove(at: index)
             return [.complete(request, .failure(timeout))]
@@ -423,13 +423,6 @@ extension PoolState.Slot {
 }
 
 extension ScoringError {
-    /// MLflow's own answer when a request outlives `MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT`.
-    static let requestTimeout = ScoringError(
-        status: 504,
-        body: .text("Request processing time exceeded limit", contentType: "application/json"),
-        reason: .timeout
-    )
-
     /// The worker holding the request died. MLflow has no answer for this (its client sees the connection
     /// drop); Vigil answers MLflow's INTERNAL_ERROR.
     static func workerCrashed(_ what: String) -> ScoringError {

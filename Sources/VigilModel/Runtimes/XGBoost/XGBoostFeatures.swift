@@ -86,6 +86,11 @@ final class XGBoostFeatures: Sendable {
                 for r in 0..<rows { matrix[r * stride + f] = Float(values[first + r]) }
             case .bool(let values):
                 for r in 0..<rows { matrix[r * stride + f] = values[first + r] ? 1 : 0 }
+            case .bytes, .datetime, .object:
+                let dtype = if case .datetime = column { "datetime64[ns]" } else { "object" }
+                throw .modelError(
+                    "ValueError: DataFrame.dtypes for data must be int, float, bool or category. Invalid columns:\(frame.names[c]): \(dtype)"
+                )
             case .string(let values):
                 guard isCategorical[f] else {
                     throw .modelError(

@@ -1,10 +1,22 @@
-/// A model file that cannot be loaded: unreadable, malformed, hostile or unsupported.
+/// A model directory or file that cannot be loaded: unreadable, malformed, hostile or unsupported.
 ///
 /// Model files are untrusted input. Every reader and the `EnsembleBuilder` report problems with
 /// one of these cases instead of trapping, and each case names the place in the file.
 package enum ModelFileError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The file could not be read at all.
     case unreadable(path: String, reason: String)
+
+    // The MLmodel file, reported by `ModelManifest`.
+    /// `MLmodel` is not YAML.
+    case invalidYAML(String)
+    /// An MLmodel field has the wrong shape, e.g. `flavors` is not a mapping.
+    case invalidField(String, expected: String)
+    /// `MLmodel` has no flavors at all.
+    case noFlavors
+    /// A signature field (`inputs`, `outputs`, `params`) is not the JSON MLflow writes.
+    case invalidSignature(field: String, reason: String)
+
+    // Model files, reported by the readers.
     /// The bytes are not valid UBJSON or JSON at `offset`.
     case malformed(offset: Int, reason: String)
     /// The document exceeds a reader limit (nesting depth, element count, size).
@@ -31,7 +43,11 @@ package enum ModelFileError: Error, Sendable, Equatable, CustomStringConvertible
 
     package var description: String {
         switch self {
-        case .unreadable(let path, let reason): "cannot read model file \(path): \(reason)"
+        case .unreadable(let path, let reason): "cannot read \(path): \(reason)"
+        case .invalidYAML(let reason): "MLmodel is not valid YAML: \(reason)"
+        case .invalidField(let field, let expected): "MLmodel field '\(field)' must be \(expected)"
+        case .noFlavors: "MLmodel lists no flavors, so there is nothing to load"
+        case .invalidSignature(let field, let reason): "MLmodel signature '\(field)' is invalid: \(reason)"
         case .malformed(let offset, let reason): "malformed model file at byte \(offset): \(reason)"
         case .limitExceeded(let what): "model file exceeds a limit: \(what)"
         case .missingField(let field): "model file lacks the field \(field)"
