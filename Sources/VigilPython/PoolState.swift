@@ -306,7 +306,7 @@ struct PoolState {
                 let error = ScoringError(
                     .temporarilyUnavailable,
                     "No Python worker can serve the model: \(failure)",
-                    reason: .modelError
+                    reason: .workerCrash
                 )
                 while let request = queue.popFirst() {
                     actions.append(.complete(request, .failure(error)))
@@ -430,7 +430,7 @@ extension ScoringError {
             .internalError,
             "The Python worker serving the model \(what) while handling this request. "
                 + "It is being restarted; its log says more.",
-            reason: .modelError
+            reason: .workerCrash
         )
     }
 }

@@ -1,8 +1,11 @@
-import VigilModel
+import ArgumentParser
 
 @main
-struct Vigil {
-    static func main() {
-        print("vigil")
-    }
+struct Vigil: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "vigil",
+        abstract: "A model server for MLflow models with production monitoring built in.",
+        subcommands: [Serve.self, Predict.self],
+        defaultSubcommand: Serve.self
+    )
 }

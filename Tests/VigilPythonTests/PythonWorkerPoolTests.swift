@@ -63,7 +63,7 @@ struct PythonWorkerPoolTests {
         kill(pid, SIGKILL)
         let crashed = await slow.value
         #expect(crashed.status == 500)
-        #expect(crashed.reason == .modelError)
+        #expect(crashed.reason == .workerCrash)
         #expect(crashed.body.contains("INTERNAL_ERROR"))
 
         // The next request waits for the restarted worker.

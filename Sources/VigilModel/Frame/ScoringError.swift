@@ -10,6 +10,8 @@ package struct ScoringError: Error, Sendable, Equatable {
         case modelError = "model_error"
         case timeout
         case overloaded
+        /// A Python worker died while it held the request.
+        case workerCrash = "worker_crash"
     }
 
     /// The response body MLflow sends.

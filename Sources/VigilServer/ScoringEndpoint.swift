@@ -1,0 +1,156 @@
+import NIOCore
+import VigilModel
+import VigilMonitoring
+
+/// MLflow's scoring protocol, independent of the HTTP stack that carries it: a request's method,
+/// path, content type and body in, status, content type and body out, with the version's
+/// metrics recorded on the way.
+package struct ScoringEndpoint: Sendable {
+    package let slot: ModelSlot
+    package let limits: ScoringLimits
+
+    package init(slot: ModelSlot, limits: ScoringLimits) {
+        self.slot = slot
+        self.limits = limits
+    }
+
+    /// What the scoring port answers.
+    package struct Answer: Sendable {
+        package var status: Int
+        package var contentType: String
+        package var body: ByteBuffer
+    }
+
+    /// The routes, decided before the body is read: FastAPI's 404/405 bodies for the rest.
+    package enum Route: Sendable {
+        case invocations, ping, version
+        case answer(Answer)
+    }
+
+    package func route(method: String, path: some StringProtocol) -> Route {
+        switch path {
+        case "/invocations": return method == "POST" ? .invocations : .answer(Self.methodNotAllowed)
+        case "/ping", "/health": return method == "GET" ? .ping : .answer(Self.methodNotAllowed)
+        case "/version": return method == "GET" ? .version : .answer(Self.methodNotAllowed)
+        default: return .answer(Self.json(404, #"{"detail":"Not Found"}"#))
+        }
+    }
+
+    package func ping() -> Answer {
+        // MLflow answers 404 while it has no model.
+        Self.json(slot.current == nil ? 404 : 200, "\n")
+    }
+
+    package func version() -> Answer {
+        Self.json(200, Self.mlflowProtocolVersion)
+    }
+
+    /// The `mlflow models serve` version whose protocol Vigil speaks (what its `/version` says).
+    package static let mlflowProtocolVersion = "3.17.2"
+
+    /// Scores one request with a native runtime, synchronously; nil when the served model runs in
+    /// Python (call `invocations` then). `body` is the failure when it could not be read.
+    package func nativeInvocations(
+        contentType: String?, body: Result<ByteBuffer, ScoringError>, startedAt start: ContinuousClock.Instant
+    ) -> Answer? {
+        guard let model = slot.current else { return Self.noModel }
+        guard case .native(let pipeline) = model.scorer else { return nil }
+        let metrics = model.metrics
+        metrics.inFlight.increment()
+        defer { metrics.inFlight.decrement() }
+        let clock = ContinuousClock()
+        do {
+            let body = try body.get()
+            let t0 = clock.now
+            let request = try body.withUnsafeReadableBytes { bytes throws(ScoringError) in
+                try pipeline.decode(body: bytes, contentType: contentType)
+            }
+            let t1 = clock.now
+            let predictions = try pipeline.predict(request)
+            let t2 = clock.now
+            let encoded = pipeline.encode(predictions, wrapped: request.wrapsPredictions)
+            let t3 = clock.now
+            metrics.decode.record((t1 - t0).seconds)
+            metrics.predict.record((t2 - t1).seconds)
+            metrics.encode.record((t3 - t2).seconds)
+            metrics.recordRequest(status: 200, seconds: (t3 - start).seconds, rows: predictions.rowCount, failure: nil)
+            return Answer(status: 200, contentType: "application/json", body: ByteBuffer(bytes: encoded))
+        } catch {
+            let answer = Self.answer(for: error)
+            metrics.recordRequest(status: answer.status, seconds: (clock.now - start).seconds, rows: nil, failure: error.reason)
+            return answer
+        }
+    }
+
+    /// Scores one request with whichever runtime serves the model.
+    package func invocations(
+        contentType: String?, body: Result<ByteBuffer, ScoringError>, startedAt start: ContinuousClock.Instant
+    ) async -> Answer {
+        if let answer = nativeInvocations(contentType: contentType, body: body, startedAt: start) { return answer }
+        guard let model = slot.current, case .python(let pool) = model.scorer else { return Self.noModel }
+        let metrics = model.metrics
+        metrics.inFlight.increment()
+        defer { metrics.inFlight.decrement() }
+        let answer: Answer
+        var rows: Int?
+        var failure: ScoringError.Reason?
+        do {
+            let response = try await pool.score(body: try body.get(), contentType: contentType)
+            answer = Answer(status: response.status, contentType: response.contentType, body: response.body)
+            failure = response.reason
+            if response.status == 200 { rows = PredictionRows.count(in: response.body) }
+        } catch {
+            answer = Self.answer(for: error)
+            failure = error.reason
+        }
+        metrics.predict.record((ContinuousClock.now - start).seconds)
+        metrics.recordRequest(
+            status: answer.status, seconds: (ContinuousClock.now - start).seconds, rows: rows, failure: failure)
+        return answer
+    }
+
+    private static let noModel = answer(
+        for: ScoringError(.temporarilyUnavailable, "No model is loaded yet.", reason: .overloaded))
+
+    /// MLflow's body and status for a failed request; the one place errors become HTTP.
+    package static func answer(for error: ScoringError) -> Answer {
+        let response = error.response
+        return Answer(status: response.status, contentType: response.contentType, body: ByteBuffer(bytes: response.body))
+    }
+
+    private static let methodNotAllowed = json(405, #"{"detail":"Method Not Allowed"}"#)
+
+    private static func json(_ status: Int, _ body: String) -> Answer {
+        Answer(status: status, contentType: "application/json", body: ByteBuffer(string: body))
+    }
+}
+
+/// Limits on what one scoring request may ask of the server.
+package struct ScoringLimits: Sendable {
+    /// Largest accepted request body; larger ones get 413.
+    package var maxRequestBytes: Int
+
+    package init(maxRequestBytes: Int = 100_000_000) {
+        self.maxRequestBytes = maxRequestBytes
+    }
+}
+
+extension ScoringError {
+    /// 413 for a body over `--max-request-bytes`, with an MLflow-style body.
+    package static func bodyTooLarge(limit: Int) -> ScoringError {
+        ScoringError(
+            status: 413,
+            body: .mlflow(
+                code: .requestLimitExceeded,
+                message: "The request body is larger than the server's limit of \(limit) bytes (--max-request-bytes).",
+                sqlstate: nil, errorClass: nil, stackTrace: nil),
+            reason: .badRequest)
+    }
+}
+
+extension Duration {
+    var seconds: Double {
+        let (s, attoseconds) = components
+        return Double(s) + Double(attoseconds) * 1e-18
+    }
+}

@@ -1,0 +1,46 @@
+import Hummingbird
+import VigilModel
+
+/// Serves `ScoringEndpoint` with Hummingbird: one responder rather than a router, since four
+/// fixed paths need no trie.
+package struct ScoringResponder: HTTPResponder {
+    package typealias Context = BasicRequestContext
+
+    let endpoint: ScoringEndpoint
+
+    package init(endpoint: ScoringEndpoint) {
+        self.endpoint = endpoint
+    }
+
+    package func respond(to request: Request, context: Context) async throws -> Response {
+        let answer: ScoringEndpoint.Answer
+        switch endpoint.route(method: request.method.rawValue, path: request.uri.path) {
+        case .answer(let fixed): answer = fixed
+        case .ping: answer = endpoint.ping()
+        case .version: answer = endpoint.version()
+        case .invocations:
+            let start = ContinuousClock.now
+            var request = request
+            let body = await collectBody(&request)
+            answer = await endpoint.invocations(contentType: request.headers[.contentType], body: body, startedAt: start)
+        }
+        return Response(
+            status: .init(code: answer.status), headers: [.contentType: answer.contentType],
+            body: .init(byteBuffer: answer.body))
+    }
+
+    /// The whole body, or a 413 error past the configured limit.
+    private func collectBody(_ request: inout Request) async -> Result<ByteBuffer, ScoringError> {
+        let limit = endpoint.limits.maxRequestBytes
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
+            return .failure(.bodyTooLarge(limit: limit))
+        }
+        do {
+            return .success(try await request.collectBody(upTo: limit))
+        } catch let error as HTTPError where error.status == .contentTooLarge {
+            return .failure(.bodyTooLarge(limit: limit))
+        } catch {
+            return .failure(ScoringError(.badRequest, "Could not read the request body: \(error)"))
+        }
+    }
+}

@@ -1,0 +1,136 @@
+/// What `vigil serve` was given on its command line; nil means "not given".
+package struct ServeFlags: Sendable {
+    package var model: String?
+    package var host: String?
+    package var port: Int?
+    package var metricsPort: Int?
+    package var modelName: String?
+    package var modelVersion: String?
+    package var maxRequestBytes: Int?
+    package var runtime: String?
+    package var workers: Int?
+    package var python: String?
+    package var envManager: String?
+    package var timeout: Int?
+
+    package init(
+        model: String? = nil, host: String? = nil, port: Int? = nil, metricsPort: Int? = nil,
+        modelName: String? = nil, modelVersion: String? = nil, maxRequestBytes: Int? = nil,
+        runtime: String? = nil, workers: Int? = nil, python: String? = nil, envManager: String? = nil, timeout: Int? = nil
+    ) {
+        self.runtime = runtime
+        self.workers = workers
+        self.python = python
+        self.envManager = envManager
+        self.timeout = timeout
+        self.model = model
+        self.host = host
+        self.port = port
+        self.metricsPort = metricsPort
+        self.modelName = modelName
+        self.modelVersion = modelVersion
+        self.maxRequestBytes = maxRequestBytes
+    }
+}
+
+/// A setting that could not be used, named as the user wrote it.
+package struct ConfigurationError: Error, CustomStringConvertible {
+    package var description: String
+
+    package init(description: String) {
+        self.description = description
+    }
+}
+
+extension ServeConfiguration {
+    /// Each setting's environment variable (flags win over them).
+    package enum Variable: String, CaseIterable {
+        case model = "VIGIL_MODEL"
+        case host = "VIGIL_HOST"
+        case port = "VIGIL_PORT"
+        case metricsPort = "VIGIL_METRICS_PORT"
+        case modelName = "VIGIL_MODEL_NAME"
+        case modelVersion = "VIGIL_MODEL_VERSION"
+        case maxRequestBytes = "VIGIL_MAX_REQUEST_BYTES"
+        case runtime = "VIGIL_RUNTIME"
+        case workers = "VIGIL_WORKERS"
+        case python = "VIGIL_PYTHON"
+        case envManager = "VIGIL_ENV_MANAGER"
+        /// MLflow's own variable, with MLflow's meaning.
+        case timeout = "MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT"
+    }
+
+    /// Flags first, then `VIGIL_*` variables, then defaults; `defaultModel` when neither names a model.
+    package init(flags: ServeFlags, environment: [String: String], defaultModel: () throws -> String) throws {
+        func text(_ flag: String?, _ variable: Variable) -> String? {
+            flag ?? environment[variable.rawValue].flatMap { $0.isEmpty ? nil : $0 }
+        }
+        func number(_ flag: Int?, _ variable: Variable, in range: ClosedRange<Int>) throws -> Int? {
+            if let flag {
+                guard range.contains(flag) else {
+                    throw ConfigurationError(description: "\(variable.flag) must be in \(range), got \(flag)")
+                }
+                return flag
+            }
+            guard let raw = text(nil, variable) else { return nil }
+            guard let value = Int(raw), range.contains(value) else {
+                throw ConfigurationError(description: "\(variable.rawValue) must be a whole number in \(range), got '\(raw)'")
+            }
+            return value
+        }
+        self.init(model: try text(flags.model, .model) ?? defaultModel())
+        host = text(flags.host, .host) ?? host
+        port = try number(flags.port, .port, in: 0...65535) ?? port
+        metricsPort = try number(flags.metricsPort, .metricsPort, in: 0...65535) ?? metricsPort
+        modelName = text(flags.modelName, .modelName)
+        modelVersion = text(flags.modelVersion, .modelVersion)
+        if let stack = environment["VIGIL_HTTP_STACK"], !stack.isEmpty {
+            guard let parsed = HTTPStack(rawValue: stack) else {
+                throw ConfigurationError(description: "VIGIL_HTTP_STACK must be nio or hummingbird, got '\(stack)'")
+            }
+            httpStack = parsed
+        }
+        if let bytes = try number(flags.maxRequestBytes, .maxRequestBytes, in: 1...Int(Int32.max)) {
+            limits.maxRequestBytes = bytes
+        }
+        if let runtime = text(flags.runtime, .runtime) {
+            guard let choice = RuntimeChoice(rawValue: runtime) else {
+                throw ConfigurationError(description: "--runtime must be auto, native or python, got '\(runtime)'")
+            }
+            loader.runtime = choice
+        }
+        loader.python.workers = try number(flags.workers, .workers, in: 1...64) ?? 1
+        loader.python.python = text(flags.python, .python) ?? loader.python.python
+        if let seconds = try number(flags.timeout, .timeout, in: 1...86_400) {
+            loader.python.requestTimeout = .seconds(seconds)
+        }
+        switch text(flags.envManager, .envManager) ?? "local" {
+        case "local": loader.python.environmentManager = .local
+        case "virtualenv":
+            let cache = environment["VIGIL_CACHE_DIR"] ?? ((environment["HOME"] ?? "/tmp") + "/.cache/vigil")
+            loader.python.environmentManager = .virtualenv(cacheDirectory: cache + "/venvs")
+        case let other:
+            throw ConfigurationError(description: "--env-manager must be local or virtualenv, got '\(other)'")
+        }
+    }
+}
+
+extension ServeConfiguration.Variable {
+    /// The command-line flag that sets the same thing.
+    package var flag: String {
+        switch self {
+        case .model: "--model"
+        case .host: "--host"
+        case .port: "--port"
+        case .metricsPort: "--metrics-port"
+        case .modelName: "--model-name"
+        case .modelVersion: "--model-version"
+        case .maxRequestBytes: "--max-request-bytes"
+        case .runtime: "--runtime"
+        case .workers: "--workers"
+        case .python: "--python"
+        case .envManager: "--env-manager"
+        case .timeout: "--timeout"
+        }
+    }
+}

@@ -1,0 +1,31 @@
+import VigilMonitoring
+import VigilPython
+
+/// Everything `vigil serve` needs, resolved from flags, then `VIGIL_*` environment variables,
+/// then defaults.
+package struct ServeConfiguration: Sendable {
+    package var host: String = "127.0.0.1"
+    package var port: Int = 8000
+    package var metricsPort: Int = 8001
+    /// A local MLflow model directory.
+    package var model: String
+    /// `model_name` label; defaults to the model directory's name.
+    package var modelName: String?
+    /// `model_version` label; defaults to the start of the MLmodel's `model_uuid`.
+    package var modelVersion: String?
+    package var limits = ScoringLimits()
+    /// Which runtime serves the model, and how Python workers run when one is needed.
+    package var loader = ModelLoader()
+    package var buckets = MetricBuckets()
+    /// Which HTTP stack carries the scoring port (`VIGIL_HTTP_STACK`); both answer the same,
+    /// the choice exists so the two can be measured side by side.
+    package var httpStack = HTTPStack.nio
+
+    package enum HTTPStack: String, Sendable {
+        case nio, hummingbird
+    }
+
+    package init(model: String) {
+        self.model = model
+    }
+}

@@ -1,0 +1,40 @@
+import Synchronization
+import VigilModel
+import VigilMonitoring
+
+/// One loaded model version with everything a request needs: its scorer and the version's
+/// metric handles.
+package struct ServedModel: Sendable {
+    package let labels: ModelLabels
+    package let scorer: Scorer
+    package let metrics: ModelMetrics
+
+    package init(labels: ModelLabels, scorer: Scorer, metrics: ModelMetrics) {
+        self.labels = labels
+        self.scorer = scorer
+        self.metrics = metrics
+    }
+}
+
+/// The version being served. Requests read it once; a version change swaps it whole.
+package final class ModelSlot: Sendable {
+    private let model: Mutex<ServedModel?>
+
+    package init(_ model: ServedModel? = nil) {
+        self.model = Mutex(model)
+    }
+
+    package var current: ServedModel? {
+        model.withLock { $0 }
+    }
+
+    /// Puts `new` in place and returns the version it replaced.
+    @discardableResult
+    package func swap(to new: ServedModel?) -> ServedModel? {
+        model.withLock { current in
+            let old = current
+            current = new
+            return old
+        }
+    }
+}

@@ -1,0 +1,49 @@
+import Testing
+
+@testable import VigilServer
+
+@Suite struct ServeConfigurationTests {
+    @Test func defaultsServeTheDemoModelOnLoopback() throws {
+        let configuration = try ServeConfiguration(flags: ServeFlags(), environment: [:], defaultModel: { "demo" })
+        #expect(configuration.model == "demo")
+        #expect(configuration.host == "127.0.0.1")
+        #expect(configuration.port == 8000)
+        #expect(configuration.metricsPort == 8001)
+        #expect(configuration.limits.maxRequestBytes == 100_000_000)
+        #expect(configuration.modelName == nil && configuration.modelVersion == nil)
+    }
+
+    @Test func environmentFillsWhatFlagsLeaveOut() throws {
+        let environment = [
+            "VIGIL_MODEL": "/models/a", "VIGIL_HOST": "0.0.0.0", "VIGIL_PORT": "9000", "VIGIL_METRICS_PORT": "9001",
+            "VIGIL_MODEL_NAME": "churn", "VIGIL_MODEL_VERSION": "5", "VIGIL_MAX_REQUEST_BYTES": "2048",
+        ]
+        let configuration = try ServeConfiguration(
+            flags: ServeFlags(port: 7000, modelVersion: "6"), environment: environment, defaultModel: { "unused" })
+        #expect(configuration.model == "/models/a")
+        #expect(configuration.host == "0.0.0.0")
+        #expect(configuration.port == 7000)
+        #expect(configuration.metricsPort == 9001)
+        #expect(configuration.modelName == "churn")
+        #expect(configuration.modelVersion == "6")
+        #expect(configuration.limits.maxRequestBytes == 2048)
+    }
+
+    @Test func aBadNumberNamesItsSource() {
+        #expect(throws: ConfigurationError.self) {
+            try ServeConfiguration(flags: ServeFlags(), environment: ["VIGIL_PORT": "eighty"], defaultModel: { "m" })
+        }
+        do {
+            _ = try ServeConfiguration(flags: ServeFlags(metricsPort: 70000), environment: [:], defaultModel: { "m" })
+            Issue.record("expected an error")
+        } catch {
+            #expect("\(error)".contains("--metrics-port"))
+        }
+    }
+
+    @Test func theDefaultModelIsOnlyLookedForWhenNoneIsNamed() throws {
+        let configuration = try ServeConfiguration(
+            flags: ServeFlags(model: "/m"), environment: [:], defaultModel: { throw ConfigurationError(description: "no demo") })
+        #expect(configuration.model == "/m")
+    }
+}
