@@ -125,6 +125,8 @@ def main():
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--mlflow-workers", type=int, default=1)
+    parser.add_argument("--servers", default="vigil,mlflow",
+                        help="comma-separated: vigil, vigil-hummingbird (the scoring port on Hummingbird), mlflow")
     args = parser.parse_args()
 
     work = tempfile.mkdtemp(prefix="vigil-bench-")
@@ -133,12 +135,16 @@ def main():
     mlflow_env = dict(os.environ, OMP_NUM_THREADS="1", MLFLOW_DISABLE_TELEMETRY="true",
                       PATH=venv_bin + os.pathsep + os.environ["PATH"])
 
+    servers = args.servers.split(",")
+
     def start(name):
         port = free_port()
-        if name == "vigil":
+        if name.startswith("vigil"):
             metrics = free_port()
-            return Server("vigil", [args.vigil, "serve", "--model", args.model, "--port", str(port),
-                                    "--metrics-port", str(metrics)], port, f"{metrics}/readyz")
+            stack = "hummingbird" if name == "vigil-hummingbird" else "nio"
+            return Server(name, [args.vigil, "serve", "--model", args.model, "--port", str(port),
+                                 "--metrics-port", str(metrics)], port, f"{metrics}/readyz",
+                          env=dict(os.environ, VIGIL_HTTP_STACK=stack))
         return Server("mlflow", [os.path.join(venv_bin, "mlflow"), "models", "serve", "-m", args.model,
                                  "--env-manager", "local", "-h", "127.0.0.1", "-p", str(port),
                                  "-w", str(args.mlflow_workers)], port, f"{port}/ping", env=mlflow_env)
@@ -146,7 +152,7 @@ def main():
     results = {}
     facts = {}
     for round_ in range(1, args.rounds + 1):
-        for name in ("vigil", "mlflow"):
+        for name in servers:
             server = start(name)
             try:
                 facts.setdefault(name, {}).setdefault("ready_s", []).append(server.ready_seconds)
@@ -157,25 +163,27 @@ def main():
                     wrk(server.url, body, 3, args.connections)  # warm-up
                     r = wrk(server.url, body, args.duration, args.connections)
                     results.setdefault((name, rows), []).append(r)
-                    print(f"round {round_} {name:6} rows={rows:<3} {r['rps']:10.1f} req/s  p50 {r['p50_ms']:.3f} ms"
+                    print(f"round {round_} {name:17} rows={rows:<3} {r['rps']:10.1f} req/s  p50 {r['p50_ms']:.3f} ms"
                           f"  p99 {r['p99_ms']:.3f} ms  non2xx {int(r['non2xx'])}  load {os.getloadavg()[0]:.1f}",
                           flush=True)
                 facts[name].setdefault("rss_mb", []).append(rss_mb(server.process.pid))
             finally:
                 server.stop()
 
+    base = "mlflow" if "mlflow" in servers else servers[-1]
     for rows in payloads:
-        same = results[("answer", rows)]["vigil"] == results[("answer", rows)]["mlflow"]
+        answers = results[("answer", rows)]
+        same = all(answer == answers[base] for answer in answers.values())
         print(f"answers for {rows} row(s): {'identical' if same else 'DIFFERENT'}")
-    print(f"\n{'rows':>4} | {'vigil req/s':>12} | {'mlflow req/s':>12} | {'ratio':>7} | {'vigil p99 ms':>12} | {'mlflow p99 ms':>13}")
-    for rows in payloads:
-        v = [r["rps"] for r in results[("vigil", rows)]]
-        m = [r["rps"] for r in results[("mlflow", rows)]]
-        vp = [r["p99_ms"] for r in results[("vigil", rows)]]
-        mp = [r["p99_ms"] for r in results[("mlflow", rows)]]
-        print(f"{rows:>4} | {statistics.median(v):12.0f} | {statistics.median(m):12.1f} | "
-              f"{statistics.median(v) / statistics.median(m):6.0f}x | {statistics.median(vp):12.3f} | {statistics.median(mp):13.1f}")
-    for name in ("vigil", "mlflow"):
+    print(f"\n{'server':17} | {'rows':>4} | {'req/s':>9} | {'vs ' + base:>10} | {'p50 ms':>8} | {'p99 ms':>8}")
+    for name in servers:
+        for rows in payloads:
+            runs = results[(name, rows)]
+            rps = statistics.median(r["rps"] for r in runs)
+            base_rps = statistics.median(r["rps"] for r in results[(base, rows)])
+            print(f"{name:17} | {rows:>4} | {rps:9.0f} | {rps / base_rps:9.1f}x | "
+                  f"{statistics.median(r['p50_ms'] for r in runs):8.3f} | {statistics.median(r['p99_ms'] for r in runs):8.3f}")
+    for name in servers:
         print(f"{name}: ready after {statistics.median(facts[name]['ready_s']):.2f} s (median), "
               f"resident memory after load {statistics.median(facts[name]['rss_mb']):.0f} MB")
 
