@@ -39,10 +39,10 @@ extension PandasFrame {
                 let dots = width > 3 || isDotColumn ? "..." : ".."
                 let text: String
                 if ix == 0 {
-                    text = dots.padding(toWidth: width, left: true)
+                    text = dots.padding(toWidth: width, left: false)
                 } else {
                     if isDotColumn { width = 4 }
-                    text = dots.padding(toWidth: width, left: false)
+                    text = dots.padding(toWidth: width, left: true)
                 }
                 strcols[ix].insert(text, at: rowCut + 1)
             }

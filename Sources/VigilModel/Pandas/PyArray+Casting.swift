@@ -37,9 +37,10 @@ extension PyArray {
             }
             return out
         case .object(let v):
+            // numpy's object → float64 cast turns None into NaN (int casts refuse it).
             var out: [Double] = []
             out.reserveCapacity(v.count)
-            for x in v { out.append(try PythonConversions.float(x)) }
+            for x in v { out.append(x.isNull ? .nan : try PythonConversions.float(x)) }
             return out
         case .bytes(let v):
             var out: [Double] = []

@@ -146,6 +146,23 @@ enum CSVReader {
     static func column(_ cells: [Field?], dtype: DataType?, position: Int) throws(PandasError) -> PyArray {
         let texts: [String?] = cells.map { f in f.flatMap { $0.isNA ? nil : $0.text } }
         let present = texts.compactMap { $0 }
+        // pandas' parser reads True/False before casting, so they reach numeric dtypes as 1/0.
+        if let dtype, [.double, .float, .long, .integer].contains(dtype), !present.isEmpty,
+            present.allSatisfy({ parseBool($0) != nil })
+        {
+            if texts.contains(where: { $0 == nil }) {
+                if dtype == .long || dtype == .integer {
+                    throw PandasError("ValueError", "Integer column has NA values in column \(position)")
+                }
+            }
+            let ones = texts.map { $0.flatMap(parseBool).map { $0 ? 1.0 : 0.0 } ?? .nan }
+            switch dtype {
+            case .double: return .float64(ones)
+            case .float: return .float32(ones.map { Float($0) })
+            case .long: return .int64(ones.map { Int64($0) })
+            default: return .int32(ones.map { Int32($0) })
+            }
+        }
         switch dtype {
         case .double?, .float?:
             var out: [Double] = []
