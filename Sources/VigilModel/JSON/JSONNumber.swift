@@ -94,7 +94,172 @@ package enum JSONNumber {
                 }
             }
         }
+        #if arch(x86_64)
+        if exact && mantissa != 0 && exponent >= -27 && exponent <= 27 {
+            // Up to 19 digits times an exact power of ten in 64-bit x87 precision: one correctly
+            // rounded operation. Rounding that to 53 bits is exact unless the 11 dropped bits sit
+            // next to the halfway point (then strtod decides).
+            let x = Float80(mantissa)
+            let r = exponent < 0 ? x / powersOfTen80[-exponent] : x * powersOfTen80[exponent]
+            let dropped = r.significandBitPattern & 0x7FF
+            let d = Double(r)
+            if dropped &- 0x3FF > 2 && d.isNormal {
+                return negative ? -d : d
+            }
+        }
+        #endif
         return slowDouble(bytes, start, end)
+    }
+
+    #if arch(x86_64)
+    /// 10^0 … 10^27, all exact in Float80 (5^27 < 2^64).
+    private static let powersOfTen80: [Float80] = {
+        var p: [Float80] = [1]
+        for _ in 1...27 { p.append(p.last! * 10) }
+        return p
+    }()
+    #endif
+
+    /// A number literal scanned by CPython's rules and converted in the same pass.
+    package struct Scanned {
+        package var end: Int
+        package var isFloat: Bool
+        /// The value for floats; for integers, valid when `fitsInt64`.
+        package var double: Double
+        package var int: Int64
+        package var fitsInt64: Bool
+    }
+
+    /// `_match_number_unicode` fused with the conversion: the literal starting at `start`, or nil
+    /// when there is none there (then `json.loads` says "Expecting value").
+    @inline(__always)
+    package static func scan(_ b: UnsafeRawBufferPointer, _ start: Int) -> Scanned? {
+        let n = b.count
+        var i = start
+        var negative = false
+        if b[i] == UInt8(ascii: "-") {
+            negative = true
+            i += 1
+            if i >= n { return nil }
+        }
+        var mantissa: UInt64 = 0
+        var significant = 0
+        var exponent = 0
+        var exact = true
+        let first = b[i]
+        if first &- UInt8(ascii: "1") < 9 {
+            while i < n, case let d = b[i] &- 48, d < 10 {
+                if significant < 19 {
+                    mantissa = mantissa &* 10 &+ UInt64(d)
+                    significant += 1
+                } else {
+                    exponent += 1
+                    if d != 0 { exact = false }
+                }
+                i += 1
+            }
+        } else if first == UInt8(ascii: "0") {
+            i += 1
+        } else {
+            return nil
+        }
+        var isFloat = false
+        if i < n - 1, b[i] == UInt8(ascii: "."), b[i + 1] &- 48 < 10 {
+            isFloat = true
+            i += 1
+            if mantissa == 0 {
+                while i < n, b[i] == UInt8(ascii: "0") {
+                    exponent -= 1
+                    i += 1
+                }
+            }
+            // Eight digits at a time while they fit the 19-digit mantissa.
+            while significant <= 11, i + 8 <= n {
+                let chunk = b.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                guard (chunk & 0xF0F0_F0F0_F0F0_F0F0) | (((chunk &+ 0x0606_0606_0606_0606) & 0xF0F0_F0F0_F0F0_F0F0) >> 4)
+                    == 0x3333_3333_3333_3333
+                else { break }
+                var v = chunk & 0x0F0F_0F0F_0F0F_0F0F
+                v = (v &* 2561) >> 8
+                v = ((v & 0x00FF_00FF_00FF_00FF) &* 6_553_601) >> 16
+                v = ((v & 0x0000_FFFF_0000_FFFF) &* 42_949_672_960_001) >> 32
+                mantissa = mantissa &* 100_000_000 &+ v
+                significant += 8
+                exponent -= 8
+                i += 8
+            }
+            while i < n, case let d = b[i] &- 48, d < 10 {
+                if significant < 19 {
+                    mantissa = mantissa &* 10 &+ UInt64(d)
+                    if mantissa != 0 { significant += 1 }
+                    exponent -= 1
+                } else if d != 0 {
+                    exact = false
+                }
+                i += 1
+            }
+        }
+        if i < n - 1, b[i] | 0x20 == UInt8(ascii: "e") {
+            let eStart = i
+            i += 1
+            var expNegative = false
+            if i < n - 1, b[i] == UInt8(ascii: "-") || b[i] == UInt8(ascii: "+") {
+                expNegative = b[i] == UInt8(ascii: "-")
+                i += 1
+            }
+            var e = 0
+            while i < n, case let d = b[i] &- 48, d < 10 {
+                if e < 100_000 { e = e * 10 + Int(d) }
+                i += 1
+            }
+            if b[i - 1] &- 48 < 10 {
+                isFloat = true
+                exponent += expNegative ? -e : e
+            } else {
+                i = eStart
+            }
+        }
+        if !isFloat {
+            if significant <= 18 {
+                let v = Int64(mantissa)
+                return Scanned(end: i, isFloat: false, double: 0, int: negative ? -v : v, fitsInt64: true)
+            }
+            if case .int64(let v) = integer(b, start, i) {
+                return Scanned(end: i, isFloat: false, double: 0, int: v, fitsInt64: true)
+            }
+            return Scanned(end: i, isFloat: false, double: 0, int: 0, fitsInt64: false)
+        }
+        let value = fastDouble(negative: negative, mantissa: mantissa, exponent: exponent, exact: exact) ?? slowDouble(b, start, i)
+        return Scanned(end: i, isFloat: true, double: value, int: 0, fitsInt64: false)
+    }
+
+    /// Clinger's fast path, then the Float80 path; nil when neither is exact.
+    @inline(__always)
+    private static func fastDouble(negative: Bool, mantissa: UInt64, exponent: Int, exact: Bool) -> Double? {
+        guard exact else { return nil }
+        if mantissa == 0 { return negative ? -0.0 : 0.0 }
+        if mantissa <= 1 << 53 {
+            var value = Double(mantissa)
+            if exponent >= 0 && exponent <= 22 {
+                value *= powersOfTen[exponent]
+                return negative ? -value : value
+            }
+            if exponent < 0 && exponent >= -22 {
+                value /= powersOfTen[-exponent]
+                return negative ? -value : value
+            }
+        }
+        #if arch(x86_64)
+        if exponent >= -27 && exponent <= 27 {
+            let x = Float80(mantissa)
+            let r = exponent < 0 ? x / powersOfTen80[-exponent] : x * powersOfTen80[exponent]
+            let d = Double(r)
+            if (r.significandBitPattern & 0x7FF) &- 0x3FF > 2 && d.isNormal {
+                return negative ? -d : d
+            }
+        }
+        #endif
+        return nil
     }
 
     private static func slowDouble(_ bytes: UnsafeRawBufferPointer, _ start: Int, _ end: Int) -> Double {

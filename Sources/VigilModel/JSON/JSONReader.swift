@@ -119,19 +119,19 @@ package struct JSONReader {
     /// `_match_number_unicode`: the extent of a number literal, then `int()` or `float()` of it.
     package mutating func parseNumber() throws(JSONSyntaxError) -> JSONValue {
         let start = index
-        guard let (end, isFloat) = scanNumber(from: start) else {
+        guard let number = JSONNumber.scan(bytes, start) else {
             throw JSONSyntaxError(kind: .expectingValue, offset: start)
         }
-        index = end
-        if isFloat { return .double(JSONNumber.double(bytes, start, end)) }
-        switch JSONNumber.integer(bytes, start, end) {
-        case .int64(let v): return .int(v)
-        case .big(let digits):
-            if digits.utf8.count - (digits.hasPrefix("-") ? 1 : 0) > 4300 {
-                throw JSONSyntaxError(kind: .integerTooLong, offset: start)
-            }
-            return .bigInt(digits)
+        index = number.end
+        if number.isFloat { return .double(number.double) }
+        if number.fitsInt64 { return .int(number.int) }
+        guard case .big(let digits) = JSONNumber.integer(bytes, start, number.end) else {
+            return .int(number.int)
         }
+        if digits.utf8.count - (digits.hasPrefix("-") ? 1 : 0) > 4300 {
+            throw JSONSyntaxError(kind: .integerTooLong, offset: start)
+        }
+        return .bigInt(digits)
     }
 
     /// The end of the number literal at `start` and whether it is a float, or nil if there is none.

@@ -21,6 +21,8 @@ package struct JSONWriter {
             raw("NaN")
         } else if x.isInfinite {
             raw(x < 0 ? "-Infinity" : "Infinity")
+        } else if PythonRepr.swiftDescriptionMatches(x) {
+            bytes.append(contentsOf: x.description.utf8)
         } else {
             var s = ""
             PythonRepr.appendFloat(x, to: &s)

@@ -23,6 +23,29 @@ package struct PandasFrame: Sendable, Equatable {
         labels.contains(.string(name))
     }
 
+    /// For each name, the position of the first column labelled so (-1 when absent), and whether
+    /// any label repeats. The request usually sends the signature's columns in signature order,
+    /// which is checked first without hashing.
+    package func firstPositions(of names: [String]) -> (positions: [Int], duplicates: Bool) {
+        if labels.count == names.count {
+            var aligned = true
+            for i in names.indices {
+                guard case .string(let s) = labels[i], s == names[i] else {
+                    aligned = false
+                    break
+                }
+            }
+            if aligned { return (Array(names.indices), false) }
+        }
+        var map: [String: Int] = [:]
+        var duplicates = false
+        for (i, l) in labels.enumerated() {
+            guard case .string(let s) = l else { continue }
+            if map[s] == nil { map[s] = i } else { duplicates = true }
+        }
+        return (names.map { map[$0] ?? -1 }, duplicates)
+    }
+
     /// `frame.empty`: no rows or no columns.
     package var isEmpty: Bool { rowCount == 0 || columns.isEmpty }
 }

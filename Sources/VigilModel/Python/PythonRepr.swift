@@ -12,8 +12,21 @@ package enum PythonRepr {
         return out
     }
 
+    /// True when Swift's `description` of the finite `x` is already Python's repr: both print the
+    /// shortest round-trip digits with the same exponent style, except that Swift switches to
+    /// exponent notation at 2^53 and Python only at 1e16.
+    @inline(__always)
+    package static func swiftDescriptionMatches(_ x: Double) -> Bool {
+        let m = x.magnitude
+        return m < 9_007_199_254_740_992.0 || m >= 1e16
+    }
+
     /// Appends `repr(x)` for a finite `x`.
     package static func appendFloat(_ x: Double, to out: inout String) {
+        if swiftDescriptionMatches(x) {
+            out.append(x.description)
+            return
+        }
         let (negative, digits, decimalPoint) = shortestDigits(x)
         if negative { out.append("-") }
         appendFormatted(digits: digits, decimalPoint: decimalPoint, to: &out)

@@ -55,6 +55,12 @@ package struct ScoringPipeline: Sendable {
 
     /// What `PyFuncModel.predict` does before calling the model: schema, then params.
     static func enforce(_ parsed: ParsedRequest, signature: ModelSignature?, fromTypeHint: Bool) throws(ScoringError) -> ScoringRequest {
+        if let frame = parsed.direct {
+            // Built only without request params, so the params are the schema's defaults (if any).
+            var params = JSONObject()
+            for spec in signature?.params ?? [] { params[spec.name] = spec.defaultValue }
+            return ScoringRequest(frame: frame, params: params)
+        }
         var data = parsed.data
         // `invocations()` prefixes every MlflowException raised inside `predict` with the data.
         func failed(_ message: String, errorClass: String? = nil) -> ScoringError {

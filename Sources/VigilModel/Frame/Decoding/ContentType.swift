@@ -11,6 +11,16 @@ package enum RequestFormat: Sendable, Equatable {
     package init(contentType: String?) throws(ScoringError) {
         // MLflow calls `content_type.split(";")` on None: Starlette answers the AttributeError with 500.
         guard let contentType else { throw ScoringError.internalServerError }
+        switch contentType {
+        case "application/json", "application/json; charset=utf-8":
+            self = .json
+            return
+        case "text/csv", "text/csv; charset=utf-8":
+            self = .csv
+            return
+        default:
+            break
+        }
         let parts = contentType.split(separator: ";", omittingEmptySubsequences: false).map {
             String($0).trimmingPythonWhitespace()
         }

@@ -143,11 +143,9 @@ struct NumericTable {
                         nulls[column] += 1
                     }
                 } else {
-                    guard c == UInt8(ascii: "-") || c &- UInt8(ascii: "0") < 10 else { return nil }
-                    reader.index = i
-                    guard let (end, isFloat) = reader.scanNumber(from: i) else { return nil }
-                    if isFloat {
-                        values.append(JSONNumber.double(b, i, end))
+                    guard let number = JSONNumber.scan(b, i) else { return nil }
+                    if number.isFloat {
+                        values.append(number.double)
                         if width < 0 {
                             integral.append(false)
                             nulls.append(0)
@@ -155,14 +153,14 @@ struct NumericTable {
                             integral[column] = false
                         }
                     } else {
-                        guard case .int64(let v) = JSONNumber.integer(b, i, end), v.magnitude <= 1 << 53 else { return nil }
-                        values.append(Double(v))
+                        guard number.fitsInt64, number.int.magnitude <= 1 << 53 else { return nil }
+                        values.append(Double(number.int))
                         if width < 0 {
                             integral.append(true)
                             nulls.append(0)
                         }
                     }
-                    i = end
+                    i = number.end
                 }
                 column += 1
                 skip()
@@ -239,5 +237,70 @@ struct NumericTable {
             }
         }
         return PandasFrame(labels: labels, columns: arrays, index: pandasIndex)
+    }
+}
+
+/// The model's rows straight from a numeric table, for the case where MLflow's casts and schema
+/// enforcement provably change nothing but types: the request's columns are exactly the
+/// signature's, in order, and every signature column is `double` or `long` (or there is no
+/// signature). Returns nil whenever the general path could answer differently.
+enum DirectFrame {
+    static func make(_ parts: DataframeSplit.Parts, schema: Schema?) -> Frame? {
+        guard let table = parts.table, parts.keys.contains("data"),
+            parts.keys.allSatisfy({ $0 == "columns" || $0 == "data" || $0 == "index" }),
+            case .array(let labels)? = parts.columns, labels.count == table.width
+        else { return nil }
+        switch parts.index {
+        case nil, .null?: break
+        case .array(let l)? where l.count == table.rows: break
+        default: return nil
+        }
+        var names: [String] = []
+        names.reserveCapacity(labels.count)
+        for l in labels {
+            guard case .string(let s) = l else { return nil }
+            names.append(s)
+        }
+        var wantLong = [Bool](repeating: false, count: table.width)
+        if let schema {
+            guard case .columns(let specs) = schema, specs.count == table.width else { return nil }
+            for (c, spec) in specs.enumerated() {
+                guard spec.name == names[c] else { return nil }
+                switch spec.type {
+                case .scalar(.double): wantLong[c] = false
+                case .scalar(.long): wantLong[c] = true
+                default: return nil
+                }
+            }
+        } else {
+            for c in 0..<table.width { wantLong[c] = table.integral[c] && !table.hasNull[c] }
+        }
+        let rows = table.rows
+        let width = table.width
+        var columns: [Column] = []
+        columns.reserveCapacity(width)
+        let ok = table.values.withUnsafeBufferPointer { v -> Bool in
+            for c in 0..<width {
+                if wantLong[c] {
+                    if table.hasNull[c] { return false }
+                    var out = [Int64](repeating: 0, count: rows)
+                    for r in 0..<rows {
+                        let x = v[r &* width &+ c]
+                        // 1e400 parses to inf: pandas refuses to cast that, let the general path say so.
+                        guard x.isFinite else { return false }
+                        out[r] = PythonConversions.truncate(x)
+                    }
+                    columns.append(.int64(out))
+                } else {
+                    columns.append(.double([Double](unsafeUninitializedCapacity: rows) { out, count in
+                        for r in 0..<rows { out[r] = v[r &* width &+ c] }
+                        count = rows
+                    }))
+                }
+            }
+            return true
+        }
+        guard ok else { return nil }
+        return Frame(names: names, columns: columns, rowCount: rows)
     }
 }

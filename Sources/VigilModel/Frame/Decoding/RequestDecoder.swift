@@ -7,6 +7,9 @@ struct ParsedRequest {
     /// The unified-LLM shortcut (`messages` / `prompt` / `input` keys): the answer is not wrapped
     /// in `{"predictions": …}`.
     var unifiedLLM: Bool
+    /// The model's rows when the fast path could build them directly; schema enforcement is then
+    /// known to be the identity and `data` is not filled in.
+    var direct: Frame? = nil
 }
 
 /// MLflow's JSON request formats (`mlflow/pyfunc/scoring_server/__init__.py`).
@@ -34,6 +37,9 @@ enum RequestDecoder {
         if let fast = try FastSplitReader.read(body) {
             // The common case, parsed straight into columns: one `dataframe_split` key (plus
             // optional ignored keys and `params`), numbers only.
+            if fast.params == nil, !fromTypeHint, let frame = DirectFrame.make(fast.split, schema: schema) {
+                return ParsedRequest(data: .json(.null), params: nil, unifiedLLM: false, direct: frame)
+            }
             var frame = try DataframeSplit.frame(from: fast.split)
             if let schema { try TypeCasting.cast(&frame, schema: schema) }
             return ParsedRequest(data: .frame(frame), params: fast.params, unifiedLLM: false)
@@ -119,7 +125,7 @@ enum DataframeSplit {
 
     static func frame(from parts: Parts) throws(ScoringError) -> PandasFrame {
         let hasData = parts.keys.contains("data")
-        let extra = parts.keys.contains { !["columns", "data", "index"].contains($0) }
+        let extra = parts.keys.contains { $0 != "columns" && $0 != "data" && $0 != "index" }
         if !hasData || extra {
             throw ScoringError.invalidInput(
                 "Dataframe split format must have 'data' field and optionally 'columns' and 'index' fields. Got \(PythonRepr.set(parts.keys.map { .string($0) })).'"

@@ -11,10 +11,11 @@ enum SchemaEnforcer {
         case .columns(let specs):
             frame = try dataFrame(from: input, specs: specs)
             if specs.first?.name != nil {
-                let required = specs.filter(\.required).map { $0.name! }
-                let optional = specs.filter { !$0.required }.map { $0.name! }
-                let missing = required.filter { !frame.contains($0) }
+                let positions = frame.firstPositions(of: specs.map { $0.name! }).positions
+                let missing = zip(specs, positions).filter { $0.required && $1 < 0 }.map { $0.0.name! }
                 if !missing.isEmpty {
+                    let required = specs.filter(\.required).map { $0.name! }
+                    let optional = specs.filter { !$0.required }.map { $0.name! }
                     var extra: [JSONValue] = []
                     for l in frame.labels where !extra.contains(l) {
                         if case .string(let s) = l, required.contains(s) || optional.contains(s) { continue }
@@ -28,7 +29,7 @@ enum SchemaEnforcer {
                     if !extra.isEmpty { message += " Note that there were extra inputs: \(PythonRepr.list(extra))." }
                     throw EnforcementFailure(message)
                 }
-                return .frame(try namedColumns(frame, specs: specs))
+                return .frame(try namedColumns(frame, specs: specs, positions: positions))
             }
             if frame.columns.count < specs.count {
                 throw EnforcementFailure(
@@ -152,12 +153,13 @@ enum SchemaEnforcer {
     }
 
     /// `_enforce_named_col_schema`: schema columns only, in schema order, each type-checked.
-    static func namedColumns(_ frame: PandasFrame, specs: [ColSpec]) throws(EnforcementFailure) -> PandasFrame {
+    static func namedColumns(_ frame: PandasFrame, specs: [ColSpec], positions: [Int]) throws(EnforcementFailure) -> PandasFrame {
         var labels: [JSONValue] = []
         var columns: [PyArray] = []
-        for spec in specs {
+        labels.reserveCapacity(specs.count)
+        columns.reserveCapacity(specs.count)
+        for (spec, p) in zip(specs, positions) where p >= 0 {
             let name = spec.name!
-            guard let p = frame.positions(of: name).first else { continue }
             labels.append(.string(name))
             columns.append(try enforceColumn(name: name, frame.columns[p], spec))
         }

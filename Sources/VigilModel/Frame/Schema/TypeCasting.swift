@@ -2,11 +2,25 @@
 /// applies to a parsed `dataframe_split` / `dataframe_records` frame before the model sees it.
 enum TypeCasting {
     static func cast(_ frame: inout PandasFrame, schema: Schema) throws(ScoringError) {
+        if case .columns(let specs) = schema, specs.first?.name != nil {
+            // The common case: named columns, looked up once.
+            let names = specs.map { $0.name! }
+            let (positions, duplicates) = frame.firstPositions(of: names)
+            for (k, spec) in specs.enumerated() where positions[k] >= 0 {
+                let target = CastTarget.column(spec.type)
+                if duplicates {
+                    for p in frame.labels.indices where frame.labels[p] == .string(names[k]) {
+                        try cast(&frame, p, target, label: frame.labels[p], required: spec.required)
+                    }
+                } else {
+                    try cast(&frame, positions[k], target, label: frame.labels[positions[k]], required: spec.required)
+                }
+            }
+            return
+        }
         let labels = frame.labels
         var targets: [(label: JSONValue, spec: CastTarget, required: Bool)] = []
         switch schema {
-        case .columns(let specs) where specs.first?.name != nil:
-            targets = specs.map { (.string($0.name!), .column($0.type), $0.required) }
         case .tensors(let specs) where specs.count == 1:
             var seen: [JSONValue] = []
             for l in labels where !seen.contains(l) { seen.append(l) }
@@ -19,18 +33,20 @@ enum TypeCasting {
             targets = (0..<n).map { (labels[$0], .tensor(specs[$0].dtype), true) }
         }
         for (label, spec, required) in targets {
-            let positions = labels.indices.filter { labels[$0] == label }
-            guard !positions.isEmpty else { continue }
-            for p in positions {
-                do {
-                    if let cast = try spec.apply(to: frame.columns[p], required: required) {
-                        frame.columns[p] = cast
-                    }
-                } catch {
-                    throw ScoringError.invalidInput(
-                        "Data is not compatible with model signature. Failed to convert column \(PandasRepr.label(label)) to type '\(spec.pythonDescription)'. Error: '\(error.pythonRepr)'")
-                }
+            for p in labels.indices where labels[p] == label {
+                try cast(&frame, p, spec, label: label, required: required)
             }
+        }
+    }
+
+    private static func cast(_ frame: inout PandasFrame, _ p: Int, _ spec: CastTarget, label: JSONValue, required: Bool) throws(ScoringError) {
+        do {
+            if let cast = try spec.apply(to: frame.columns[p], required: required) {
+                frame.columns[p] = cast
+            }
+        } catch {
+            throw ScoringError.invalidInput(
+                "Data is not compatible with model signature. Failed to convert column \(PandasRepr.label(label)) to type '\(spec.pythonDescription)'. Error: '\(error.pythonRepr)'")
         }
     }
 
@@ -53,6 +69,12 @@ enum TypeCasting {
             case .column(.scalar(.string)):
                 if case .str = column { return nil }
                 return try column.cast(to: .string)
+            case .column(.scalar(.double)):
+                if case .float64 = column { return nil }
+                return try column.cast(to: .double)
+            case .column(.scalar(.long)):
+                if case .int64 = column { return nil }
+                return try column.cast(to: .long)
             case .column(.scalar(let t)):
                 return try column.cast(to: t)
             case .column(.any):
