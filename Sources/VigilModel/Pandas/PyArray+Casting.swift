@@ -144,7 +144,7 @@ extension PyArray {
                 case .int(let n): out.append(n)
                 case .string(let s):
                     guard let ns = ISODateTime.nanoseconds(s) else {
-                        throw PandasError("DateParseError", "Unknown datetime string format, unable to parse: \(s), at position \(i)")
+                        throw PandasError("DateParseError", "Unknown datetime string format, unable to parse: \(s)")
                     }
                     out.append(ns)
                 default:

@@ -7,6 +7,22 @@ enum SchemaEnforcer {
         var frame: PandasFrame
         switch schema {
         case .tensors(let specs):
+            if specs.first?.name != nil {
+                let names = specs.map { $0.name! }
+                var actual: [String] = []
+                switch input {
+                case .dict(let pairs): actual = pairs.map(\.0)
+                case .frame(let f): actual = f.labels.compactMap(\.stringValue)
+                default: break
+                }
+                let missing = names.filter { !actual.contains($0) }
+                if !missing.isEmpty, actual.count > 0 || input.isDictOrFrame {
+                    var message = "Model is missing inputs \(PythonRepr.list(missing.map { .string($0) }))."
+                    let extra = actual.filter { !names.contains($0) }
+                    if !extra.isEmpty { message += " Note that there were extra inputs: \(PythonRepr.list(extra.map { .string($0) }))." }
+                    throw EnforcementFailure(message)
+                }
+            }
             return try TensorEnforcement.enforce(input, specs: specs)
         case .columns(let specs):
             frame = try dataFrame(from: input, specs: specs)
@@ -348,6 +364,13 @@ enum TensorEnforcement {
 }
 
 extension PyValue {
+    var isDictOrFrame: Bool {
+        switch self {
+        case .dict, .frame: true
+        default: false
+        }
+    }
+
     /// The class path Python prints in `<class '…'>`.
     var pythonClassPath: String {
         switch self {
