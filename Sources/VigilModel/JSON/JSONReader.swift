@@ -134,47 +134,6 @@ package struct JSONReader {
         return .bigInt(digits)
     }
 
-    /// The end of the number literal at `start` and whether it is a float, or nil if there is none.
-    @inline(__always)
-    package func scanNumber(from start: Int) -> (end: Int, isFloat: Bool)? {
-        let n = bytes.count
-        var i = start
-        if bytes[i] == UInt8(ascii: "-") {
-            i += 1
-            if i >= n { return nil }
-        }
-        let first = bytes[i]
-        if first >= UInt8(ascii: "1") && first <= UInt8(ascii: "9") {
-            i += 1
-            while i < n, isDigit(bytes[i]) { i += 1 }
-        } else if first == UInt8(ascii: "0") {
-            i += 1
-        } else {
-            return nil
-        }
-        var isFloat = false
-        if i < n - 1, bytes[i] == UInt8(ascii: "."), isDigit(bytes[i + 1]) {
-            isFloat = true
-            i += 2
-            while i < n, isDigit(bytes[i]) { i += 1 }
-        }
-        if i < n - 1, bytes[i] | 0x20 == UInt8(ascii: "e") {
-            let eStart = i
-            i += 1
-            if i < n - 1, bytes[i] == UInt8(ascii: "-") || bytes[i] == UInt8(ascii: "+") { i += 1 }
-            while i < n, isDigit(bytes[i]) { i += 1 }
-            if isDigit(bytes[i - 1]) {
-                isFloat = true
-            } else {
-                i = eStart
-            }
-        }
-        return (i, isFloat)
-    }
-
-    @inline(__always)
-    private func isDigit(_ b: UInt8) -> Bool { b &- UInt8(ascii: "0") < 10 }
-
     private mutating func enter() throws(JSONSyntaxError) {
         depth += 1
         if depth > Self.maxDepth { throw JSONSyntaxError(kind: .tooDeep, offset: index) }

@@ -204,7 +204,8 @@ package enum PythonConversions {
         }
         if text == "nan" { return .nan }
         if text == "inf" || text == "infinity" { return sign * .infinity }
-        guard let cleaned = stripUnderscores(trimmed), isDecimalLiteral(cleaned) else { throw fail }
+        guard var cleaned = stripUnderscores(trimmed), isDecimalLiteral(cleaned) else { throw fail }
+        if cleaned.hasPrefix("+") { cleaned.removeFirst() }
         let bytes = Array(cleaned.utf8)
         return bytes.withUnsafeBytes { JSONNumber.double($0, 0, $0.count) }
     }
