@@ -30,8 +30,9 @@ package struct JSONReader {
     package var index: Int
     private var depth = 0
 
-    /// Python's default recursion limit (1000) minus the frames MLflow's request handling already uses.
-    package static let maxDepth = 975
+    /// Python's recursion limit (1000) minus the frames already on the stack when MLflow calls
+    /// `json.loads` from its worker thread: 987 levels parse, 988 raise RecursionError (measured).
+    package static let maxDepth = 987
 
     package init(_ bytes: UnsafeRawBufferPointer, index: Int = 0) {
         self.bytes = bytes
