@@ -27,9 +27,22 @@ package struct ScoringPipeline: Sendable {
         }
     }
 
-    /// The response body for `predictions`.
+    /// The response body for `predictions` (send it as 200 `application/json`).
     package func encode(_ predictions: Predictions, wrapped: Bool = true) -> [UInt8] {
         PredictionsEncoder.encode(predictions, wrapped: wrapped)
+    }
+
+    /// All three stages in one call, for callers that do not time them apart (warm-up with
+    /// `manifest.servingInputExample`, tools, tests): MLflow's full answer, never a throw.
+    package func respond(body: UnsafeRawBufferPointer, contentType: String?) -> EncodedResponse {
+        do {
+            let request = try decode(body: body, contentType: contentType)
+            let predictions = try predict(request)
+            return EncodedResponse(
+                status: 200, contentType: "application/json", body: encode(predictions, wrapped: request.wrapsPredictions))
+        } catch {
+            return error.response
+        }
     }
 
     // MARK: -

@@ -37,6 +37,17 @@ import Testing
         #expect(String(decoding: p.encode(predictions), as: UTF8.self) == #"{"predictions": [0.5, 0.25]}"#)
     }
 
+    @Test func respondRunsAllStages() throws {
+        let p = pipeline(.success(.floats([0.75, 0.5])))
+        let example = try #require(Self.manifest.servingInputExample)
+        let ok = example.withUnsafeBytes { p.respond(body: $0, contentType: "application/json") }
+        #expect(ok == EncodedResponse(status: 200, contentType: "application/json", body: Array(#"{"predictions": [0.75, 0.5]}"#.utf8)))
+        let bad = Array("{".utf8).withUnsafeBytes { p.respond(body: $0, contentType: "application/json") }
+        #expect(bad.status == 400)
+        let missing = Array("{}".utf8).withUnsafeBytes { p.respond(body: $0, contentType: nil) }
+        #expect(missing == ScoringError.internalServerError.response)
+    }
+
     @Test func unifiedLLMAnswersAreNotWrapped() throws {
         let p = pipeline(.success(.floats([0.5])))
         let request = try decode(p, #"{"input": 1, "f0": 0.5, "count": 2, "f2": 1.5, "f3": 0.25}"#)
