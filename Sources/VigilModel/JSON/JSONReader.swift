@@ -30,8 +30,9 @@ package struct JSONReader {
     package var index: Int
     private var depth = 0
 
-    /// Python's default recursion limit (1000) minus the frames MLflow's request handling already uses.
-    package static let maxDepth = 975
+    /// Python's recursion limit (1000) minus the frames already on the stack when MLflow calls
+    /// `json.loads` from its worker thread: 987 levels parse, 988 raise RecursionError (measured).
+    package static let maxDepth = 987
 
     package init(_ bytes: UnsafeRawBufferPointer, index: Int = 0) {
         self.bytes = bytes
@@ -133,47 +134,6 @@ package struct JSONReader {
         }
         return .bigInt(digits)
     }
-
-    /// The end of the number literal at `start` and whether it is a float, or nil if there is none.
-    @inline(__always)
-    package func scanNumber(from start: Int) -> (end: Int, isFloat: Bool)? {
-        let n = bytes.count
-        var i = start
-        if bytes[i] == UInt8(ascii: "-") {
-            i += 1
-            if i >= n { return nil }
-        }
-        let first = bytes[i]
-        if first >= UInt8(ascii: "1") && first <= UInt8(ascii: "9") {
-            i += 1
-            while i < n, isDigit(bytes[i]) { i += 1 }
-        } else if first == UInt8(ascii: "0") {
-            i += 1
-        } else {
-            return nil
-        }
-        var isFloat = false
-        if i < n - 1, bytes[i] == UInt8(ascii: "."), isDigit(bytes[i + 1]) {
-            isFloat = true
-            i += 2
-            while i < n, isDigit(bytes[i]) { i += 1 }
-        }
-        if i < n - 1, bytes[i] | 0x20 == UInt8(ascii: "e") {
-            let eStart = i
-            i += 1
-            if i < n - 1, bytes[i] == UInt8(ascii: "-") || bytes[i] == UInt8(ascii: "+") { i += 1 }
-            while i < n, isDigit(bytes[i]) { i += 1 }
-            if isDigit(bytes[i - 1]) {
-                isFloat = true
-            } else {
-                i = eStart
-            }
-        }
-        return (i, isFloat)
-    }
-
-    @inline(__always)
-    private func isDigit(_ b: UInt8) -> Bool { b &- UInt8(ascii: "0") < 10 }
 
     private mutating func enter() throws(JSONSyntaxError) {
         depth += 1

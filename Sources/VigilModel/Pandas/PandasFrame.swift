@@ -208,6 +208,10 @@ extension PandasFrame {
             arrays.append(PyArray.infer(values))
         }
         let n = length ?? 0
+        if let index, index.count != n {
+            if n == 0 && arrays.isEmpty { return PandasFrame(labels: [], columns: [], index: .labels(index)) }
+            throw PandasError("ValueError", "Length of values (\(n)) does not match length of index (\(index.count))")
+        }
         return PandasFrame(labels: labels, columns: arrays, index: index.map { .labels($0) } ?? .range(n))
     }
 

@@ -27,9 +27,22 @@ package struct ScoringPipeline: Sendable {
         }
     }
 
-    /// The response body for `predictions`.
+    /// The response body for `predictions` (send it as 200 `application/json`).
     package func encode(_ predictions: Predictions, wrapped: Bool = true) -> [UInt8] {
         PredictionsEncoder.encode(predictions, wrapped: wrapped)
+    }
+
+    /// All three stages in one call, for callers that do not time them apart (warm-up with
+    /// `manifest.servingInputExample`, tools, tests): MLflow's full answer, never a throw.
+    package func respond(body: UnsafeRawBufferPointer, contentType: String?) -> EncodedResponse {
+        do {
+            let request = try decode(body: body, contentType: contentType)
+            let predictions = try predict(request)
+            return EncodedResponse(
+                status: 200, contentType: "application/json", body: encode(predictions, wrapped: request.wrapsPredictions))
+        } catch {
+            return error.response
+        }
     }
 
     // MARK: -
@@ -38,6 +51,24 @@ package struct ScoringPipeline: Sendable {
     package static func decode(
         body: UnsafeRawBufferPointer, contentType: String?, signature: ModelSignature?, signatureFromTypeHint: Bool = false
     ) throws(ScoringError) -> ScoringRequest {
+        let model = try modelInput(body: body, contentType: contentType, signature: signature, signatureFromTypeHint: signatureFromTypeHint)
+        return ScoringRequest(frame: model.direct ?? Frame(model.input), params: model.params, wrapsPredictions: model.wrapsPredictions)
+    }
+
+    /// What MLflow hands the flavor's `predict`: the enforced input (or the frame the fast path
+    /// built directly) and the params.
+    struct ModelInput {
+        var input: PyValue
+        var direct: Frame?
+        var params: JSONObject
+        var wrapsPredictions: Bool
+        /// Tests: whether the model has a params schema (MLflow passes `params=None` without one).
+        var hasParamsSchema = false
+    }
+
+    static func modelInput(
+        body: UnsafeRawBufferPointer, contentType: String?, signature: ModelSignature?, signatureFromTypeHint: Bool
+    ) throws(ScoringError) -> ModelInput {
         let parsed: ParsedRequest
         switch try RequestFormat(contentType: contentType) {
         case .json:
@@ -54,12 +85,12 @@ package struct ScoringPipeline: Sendable {
     }
 
     /// What `PyFuncModel.predict` does before calling the model: schema, then params.
-    static func enforce(_ parsed: ParsedRequest, signature: ModelSignature?, fromTypeHint: Bool) throws(ScoringError) -> ScoringRequest {
+    static func enforce(_ parsed: ParsedRequest, signature: ModelSignature?, fromTypeHint: Bool) throws(ScoringError) -> ModelInput {
         if let frame = parsed.direct {
             // Built only without request params, so the params are the schema's defaults (if any).
             var params = JSONObject()
             for spec in signature?.params ?? [] { params[spec.name] = spec.defaultValue }
-            return ScoringRequest(frame: frame, params: params)
+            return ModelInput(input: parsed.data, direct: frame, params: params, wrapsPredictions: true)
         }
         var data = parsed.data
         // `invocations()` prefixes every MlflowException raised inside `predict` with the data.
@@ -83,7 +114,7 @@ package struct ScoringPipeline: Sendable {
         } catch {
             throw failed(error.message)
         }
-        return ScoringRequest(frame: Frame(data), params: params, wrapsPredictions: !parsed.unifiedLLM)
+        return ModelInput(input: data, direct: nil, params: params, wrapsPredictions: !parsed.unifiedLLM)
     }
 }
 

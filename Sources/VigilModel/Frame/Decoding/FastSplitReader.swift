@@ -241,9 +241,10 @@ struct NumericTable {
 }
 
 /// The model's rows straight from a numeric table, for the case where MLflow's casts and schema
-/// enforcement provably change nothing but types: the request's columns are exactly the
-/// signature's, in order, and every signature column is `double` or `long` (or there is no
-/// signature). Returns nil whenever the general path could answer differently.
+/// enforcement provably change nothing but types and column order: every signature column is
+/// `double` or `long` and present exactly once (extra request columns are dropped, as MLflow
+/// drops them), or there is no signature. Returns nil whenever the general path could answer
+/// differently.
 enum DirectFrame {
     static func make(_ parts: DataframeSplit.Parts, schema: Schema?) -> Frame? {
         guard let table = parts.table, parts.keys.contains("data"),
@@ -255,33 +256,50 @@ enum DirectFrame {
         case .array(let l)? where l.count == table.rows: break
         default: return nil
         }
-        var names: [String] = []
-        names.reserveCapacity(labels.count)
+        var labelNames: [String] = []
+        labelNames.reserveCapacity(labels.count)
         for l in labels {
             guard case .string(let s) = l else { return nil }
-            names.append(s)
+            labelNames.append(s)
         }
-        var wantLong = [Bool](repeating: false, count: table.width)
+        // For each output column: its request position and whether it becomes int64.
+        var sources: [(position: Int, long: Bool)] = []
+        let names: [String]
         if let schema {
-            guard case .columns(let specs) = schema, specs.count == table.width else { return nil }
-            for (c, spec) in specs.enumerated() {
-                guard spec.name == names[c] else { return nil }
+            guard case .columns(let specs) = schema, specs.first?.name != nil else { return nil }
+            names = specs.map { $0.name! }
+            var positions: [Int]
+            if labelNames == names {
+                positions = Array(names.indices)
+            } else {
+                var index: [String: Int] = [:]
+                for (i, n) in labelNames.enumerated() {
+                    guard index.updateValue(i, forKey: n) == nil else { return nil }
+                }
+                positions = []
+                for n in names {
+                    guard let p = index[n] else { return nil }
+                    positions.append(p)
+                }
+            }
+            for (spec, p) in zip(specs, positions) {
                 switch spec.type {
-                case .scalar(.double): wantLong[c] = false
-                case .scalar(.long): wantLong[c] = true
+                case .scalar(.double): sources.append((p, false))
+                case .scalar(.long): sources.append((p, true))
                 default: return nil
                 }
             }
         } else {
-            for c in 0..<table.width { wantLong[c] = table.integral[c] && !table.hasNull[c] }
+            names = labelNames
+            for c in 0..<table.width { sources.append((c, table.integral[c] && !table.hasNull[c])) }
         }
         let rows = table.rows
         let width = table.width
         var columns: [Column] = []
-        columns.reserveCapacity(width)
+        columns.reserveCapacity(sources.count)
         let ok = table.values.withUnsafeBufferPointer { v -> Bool in
-            for c in 0..<width {
-                if wantLong[c] {
+            for (c, long) in sources {
+                if long {
                     if table.hasNull[c] { return false }
                     var out = [Int64](repeating: 0, count: rows)
                     for r in 0..<rows {
