@@ -58,8 +58,8 @@ import Testing
     @Test func anythingThePredictorThrowsIsAModelError() throws {
         let request = try decode(pipeline(.success(.doubles([]))), #"{"dataframe_records": [{"f0": 1, "count": 2, "f2": 3, "f3": 4}]}"#)
         let p = pipeline(.failure(.invalidInput("feature_names mismatch")))
-        #expect(throws: ScoringError.modelError(detail: "Invalid input. feature_names mismatch")) { try p.predict(request) }
-        let own = ScoringError.modelError(detail: "XGBoostError: inf in input")
+        #expect(throws: ScoringError.modelError("Invalid input. feature_names mismatch")) { try p.predict(request) }
+        let own = ScoringError.modelError("XGBoostError: inf in input")
         #expect(throws: own) { try pipeline(.failure(own)).predict(request) }
         let body = String(decoding: own.response.body, as: UTF8.self)
         #expect(own.status == 400)
