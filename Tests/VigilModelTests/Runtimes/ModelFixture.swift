@@ -73,12 +73,13 @@ struct ModelFixture: CustomTestStringConvertible, Sendable {
     }
 
     /// Checks `got` against `expected.json`'s `predictions`: floats by bit pattern.
-    func expectPredictions(_ got: Predictions, key: String = "predictions", ulps: Int = 0) throws {
+    /// With `tolerance`, floats may differ by `tolerance × max(|expected|, 1e-3)`.
+    func expectPredictions(_ got: Predictions, key: String = "predictions", tolerance: Double = 0) throws {
         let rows = try json("expected.json")(key).array()
         func same(_ v: Double, _ want: Double) -> Bool {
             if v.bitPattern == want.bitPattern { return true }
-            guard ulps > 0, v.isFinite, want.isFinite else { return false }
-            return abs(Int64(bitPattern: v.bitPattern) - Int64(bitPattern: want.bitPattern)) <= Int64(ulps)
+            guard tolerance > 0, v.isFinite, want.isFinite else { return false }
+            return abs(v - want) <= tolerance * max(abs(want), 1e-3)
         }
         switch got {
         case .doubles(let values):

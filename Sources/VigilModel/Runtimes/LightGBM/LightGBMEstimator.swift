@@ -27,12 +27,6 @@ struct LightGBMEstimator {
         guard case .array(let classes)? = root["_classes"] ?? root["_le"]?["classes_"], classes.shape.count == 1 else {
             throw .missingField("model.skops: classes_")
         }
-        switch classes.values {
-        case .int64(let v): labels = .int64s(v)
-        case .float64(let v): labels = .doubles(v)
-        case .float32(let v): labels = .doubles(v.map(Double.init))
-        case .string(let v): labels = .strings(v)
-        case .bool, .records: throw .unsupported("LGBMClassifier with boolean or structured class labels")
-        }
+        labels = try ClassLabels(classes, field: "classes_")
     }
 }

@@ -31,19 +31,7 @@ package struct LightGBMPredictor: Predictor {
     }
 
     /// Class labels of an `LGBMClassifier` (`classes_`), in the dtype they were fitted with.
-    package enum Labels: Sendable, Equatable {
-        case int64s([Int64])
-        case doubles([Double])
-        case strings([String])
-
-        var count: Int {
-            switch self {
-            case .int64s(let v): v.count
-            case .doubles(let v): v.count
-            case .strings(let v): v.count
-            }
-        }
-    }
+    package typealias Labels = ClassLabels
 
     package var flavor: String { "lightgbm" }
     package var runtime: String { "native" }
@@ -113,29 +101,11 @@ package struct LightGBMPredictor: Predictor {
         guard modelClass == .classifier, let labels else {
             return groups > 1 ? .doubleMatrix(columns: groups, values: scores) : .doubles(scores)
         }
-        var index = [Int](repeating: 0, count: rows)
         if groups == 1 {
             // np.argmax(np.vstack((1.0 - p, p)).T): class 1 only if strictly larger.
-            for r in 0..<rows { index[r] = scores[r] > 1.0 - scores[r] ? 1 : 0 }
-        } else {
-            for r in 0..<rows {
-                var best = 0
-                for k in 0..<groups {
-                    let v = scores[r * groups + k]
-                    if v.isNaN {  // np.argmax: a NaN wins at once
-                        best = k
-                        break
-                    }
-                    if v > scores[r * groups + best] { best = k }
-                }
-                index[r] = best
-            }
+            return labels.take(scores.map { $0 > 1.0 - $0 ? 1 : 0 })
         }
-        switch labels {
-        case .int64s(let l): return .int64s(index.map { l[$0] })
-        case .doubles(let l): return .doubles(index.map { l[$0] })
-        case .strings(let l): return .strings(index.map { l[$0] })
-        }
+        return labels.take(ClassLabels.argmax(scores, rows: rows, width: groups))
     }
 
     /// Raw scores, `rowCount × treesPerIteration` row-major (`predict(raw_score=True)`: for rf

@@ -1,5 +1,18 @@
 /// The scikit-learn classes a skops archive may hold for Vigil to read it (module-qualified, as
 /// skops names them). Anything else fails the load as unsupported.
 enum SklearnClasses {
-    static let all: Set<String> = []
+    static let all: Set<String> = SklearnSteps.transformers.union(SklearnPredictor.estimators).union([
+        "sklearn.tree._tree.Tree",
+        // SGD's loss objects are read as plain state; only `loss` (a string) is used.
+        "sklearn.linear_model._sgd_fast.Hinge", "sklearn.linear_model._sgd_fast.Log",
+        "sklearn.linear_model._sgd_fast.SquaredLoss", "sklearn.linear_model._sgd_fast.ModifiedHuber",
+        "sklearn.linear_model._sgd_fast.SquaredHinge", "sklearn.linear_model._sgd_fast.Huber",
+        "sklearn.linear_model._sgd_fast.EpsilonInsensitive", "sklearn.linear_model._sgd_fast.SquaredEpsilonInsensitive",
+        "sklearn._loss._loss.CyHalfBinomialLoss", "sklearn._loss._loss.CyHalfSquaredError",
+        "sklearn._loss._loss.CyHalfMultinomialLoss", "sklearn._loss._loss.CyHuberLoss",
+        "sklearn._loss.loss.HalfBinomialLoss", "sklearn._loss.loss.HalfMultinomialLoss",
+        "sklearn._loss.loss.HalfSquaredError", "sklearn._loss.link.LogitLink", "sklearn._loss.link.IdentityLink",
+        "sklearn._loss.link.MultinomialLogit", "sklearn._loss.link.Interval",
+        "numpy.random.mtrand.RandomState",
+    ])
 }

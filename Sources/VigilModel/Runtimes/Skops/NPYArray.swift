@@ -11,6 +11,8 @@ package struct NPYArray: Sendable, Equatable {
         case int64([Int64])
         case bool([Bool])
         case string([String])
+        /// An object array of strings and None (skops stores these as JSON, not .npy).
+        case objects([String?])
         /// A structured array: each field's values, in field order.
         case records([(name: String, values: Values)])
 
@@ -21,6 +23,7 @@ package struct NPYArray: Sendable, Equatable {
             case (.int64(let x), .int64(let y)): x == y
             case (.bool(let x), .bool(let y)): x == y
             case (.string(let x), .string(let y)): x == y
+            case (.objects(let x), .objects(let y)): x == y
             case (.records(let x), .records(let y)): x.count == y.count && zip(x, y).allSatisfy { $0.name == $1.name && $0.values == $1.values }
             default: false
             }
@@ -59,7 +62,7 @@ package struct NPYArray: Sendable, Equatable {
         case .float32(let v): v.map(Double.init)
         case .int64(let v): v.map(Double.init)
         case .bool(let v): v.map { $0 ? 1 : 0 }
-        case .string, .records: nil
+        case .string, .objects, .records: nil
         }
     }
 
@@ -133,6 +136,7 @@ package struct NPYArray: Sendable, Equatable {
         case .int64(let v): return .int64(permute(v))
         case .bool(let v): return .bool(permute(v))
         case .string(let v): return .string(permute(v))
+        case .objects(let v): return .objects(permute(v))
         case .records(let f): return .records(f.map { ($0.name, transposeToC($0.values, shape: shape)) })
         }
     }
@@ -142,6 +146,11 @@ package struct NPYArray: Sendable, Equatable {
 private indirect enum NPYLayout {
     case scalar(kind: Character, size: Int)
     case fields([(name: String, offset: Int, layout: NPYLayout)], size: Int)
+
+    var isPadding: Bool {
+        if case .scalar("V", _) = self { return true }
+        return false
+    }
 
     var itemSize: Int {
         switch self {
@@ -165,6 +174,7 @@ private indirect enum NPYLayout {
             case "i", "u": ok = [1, 2, 4, 8].contains(size) && (order == "<" || order == "|" || order == "=")
             case "b": ok = size == 1 && order == "|"
             case "U": ok = order == "<" || order == "|" || order == "="
+            case "V": ok = order == "|"  // padding in a structured dtype; never read
             default: ok = false
             }
             guard ok else { throw .unsupported("\(name): numpy dtype \(text)") }
@@ -178,6 +188,7 @@ private indirect enum NPYLayout {
                 offset += layout.itemSize
             }
             guard !fields.isEmpty else { throw .unsupported("\(name): an empty structured dtype") }
+            if case .scalar("V", _)? = fields.first?.2, fields.count == 1 { throw .unsupported("\(name): a void dtype") }
             self = .fields(fields, size: offset)
         }
     }
@@ -194,7 +205,10 @@ private indirect enum NPYLayout {
         }
         switch self {
         case .fields(let fields, _):
-            return .records(fields.map { ($0.name, $0.layout.read(d, count: count, base: base + $0.offset, stride: stride)) })
+            return .records(
+                fields.filter { !$0.layout.isPadding }.map {
+                    ($0.name, $0.layout.read(d, count: count, base: base + $0.offset, stride: stride))
+                })
         case .scalar(let kind, let size):
             switch kind {
             case "f" where size == 8:

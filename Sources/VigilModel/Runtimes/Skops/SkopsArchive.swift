@@ -69,7 +69,7 @@ package indirect enum SkopsValue: Sendable, Equatable {
     case list([SkopsValue])
     /// A dict (keys as skops writes them: strings, or the text of int keys).
     case dict([String: SkopsValue])
-    /// A numpy array or numpy scalar (shape `[]`).
+    /// A numpy array or numpy scalar (shape `[]`); a top-level `V` (void) dtype is refused.
     case array(NPYArray)
     /// An instance of `type` (`module.Class`) with its state (usually its `__dict__` as `.dict`).
     case object(type: String, state: SkopsValue)
@@ -130,9 +130,24 @@ private struct SkopsNodeReader {
             return try value(inner, path: "\(path).main", depth: depth + 1)
         case "TypeNode":
             return .type(qualified)
+        case "DTypeNode":
+            // A numpy dtype instance (an imputer's `_fit_dtype`): kept as its type, never built.
+            return .type(qualified)
         case "NdArrayNode":
             return try array(node, path: path, depth: depth)
-        case "ObjectNode", "TreeNode", "ReduceNode", "SGDNode":
+        case "SliceNode":
+            // A `slice` (ColumnTransformer.output_indices_): start, stop, step as a list.
+            guard case .object(let c)? = node["content"] else { throw .wrongType(field: "\(path).content", expected: "a slice") }
+            var parts: [SkopsValue] = []
+            for key in ["start", "stop", "step"] {
+                switch c[key] {
+                case .int(let i)?: parts.append(.int(i))
+                case .null?, nil: parts.append(.none)
+                default: throw .wrongType(field: "\(path).\(key)", expected: "an integer or null")
+                }
+            }
+            return .list(parts)
+        case "ObjectNode", "TreeNode", "ReduceNode", "SGDNode", "LossNode":
             guard SkopsArchive.knownClasses.contains(qualified) else { throw .unsupported("\(qualified) in a skops archive") }
             // TreeNode/ReduceNode carry constructor args in __reduce__; the state holds everything read here.
             guard let content = node["content"] else { return .object(type: qualified, state: .none) }
@@ -167,12 +182,13 @@ private struct SkopsNodeReader {
             guard case .string(let file)? = node["file"] else { throw .missingField("\(path).file") }
             return .array(try NPYArray(npy: try zip.data(file), name: file))
         case "json":
-            // An object array, stored as a list of nodes: only strings (and None) are accepted.
+            // An object array, stored as a list of nodes: only strings and None are accepted.
             guard case .array(let items)? = node["content"] else { throw .wrongType(field: "\(path).content", expected: "a list") }
-            var strings: [String] = []
+            var strings: [String?] = []
             for (i, item) in items.enumerated() {
                 switch try value(item, path: "\(path)[\(i)]", depth: depth + 1) {
                 case .string(let s): strings.append(s)
+                case .none: strings.append(nil)
                 default: throw .unsupported("\(path): object arrays of anything but strings")
                 }
             }
@@ -185,7 +201,8 @@ private struct SkopsNodeReader {
                 }
                 guard NPYArray.elementCount(shape) == strings.count else { throw .invalidValue(field: "\(path).shape", reason: "does not match") }
             }
-            return .array(NPYArray(shape: shape, values: .string(strings)))
+            let values: NPYArray.Values = strings.contains(nil) ? .objects(strings) : .string(strings.map { $0 ?? "" })
+            return .array(NPYArray(shape: shape, values: values))
         default:
             throw .unsupported("skops array storage \(type)")
         }
