@@ -100,7 +100,8 @@ package struct LightGBMModel: Sendable {
             throw .invalidValue(field: "header.feature_infos", reason: "not one entry per feature")
         }
         let classCount = try header.int("num_class", in: 1...(1 << 16))
-        treesPerIteration = text.header["num_tree_per_iteration"] != nil
+        treesPerIteration =
+            text.header["num_tree_per_iteration"] != nil
             ? try header.int("num_tree_per_iteration", in: 1...(1 << 16)) : classCount
         _ = try header.int("label_index")
         objective = try LightGBMObjective(text: text.header["objective"])
@@ -219,7 +220,8 @@ private struct LightGBMTree {
         let features = try fields.ints("split_feature", count: inner, in: 0...max(featureCount - 1, 0))
         guard featureCount > 0 else { throw .invalidValue(field: "\(fields.place).split_feature", reason: "the model has no features") }
         thresholds = try fields.doubles("threshold", count: inner)
-        decisionTypes = fields.fields["decision_type"] != nil
+        decisionTypes =
+            fields.fields["decision_type"] != nil
             ? try fields.ints("decision_type", count: inner, in: -128...127) : Array(repeating: 0, count: inner)
 
         var sets: [[UInt32]] = []

@@ -38,7 +38,8 @@ struct SklearnScaler: SklearnTransformer {
                 guard case .list(let range) = try o.raw("feature_range"), range.count == 2 else {
                     throw .wrongType(field: "MinMaxScaler.feature_range", expected: "a pair")
                 }
-                steps.append(.clip(try SkopsObject.double(range[0], field: "feature_range"), try SkopsObject.double(range[1], field: "feature_range")))
+                steps.append(
+                    .clip(try SkopsObject.double(range[0], field: "feature_range"), try SkopsObject.double(range[1], field: "feature_range")))
             }
         default:
             throw .unsupported(o.type)

@@ -19,9 +19,12 @@ import VigilModel
     }
 
     @Test func readsNodesAndArrays() throws {
-        let f8 = ZipWriter.npy("{'descr': '<f8', 'fortran_order': False, 'shape': (2,), }", [0, 0, 0, 0, 0, 0, 0xF0, 0x3F, 0, 0, 0, 0, 0, 0, 0, 0x40])
-        let u3 = ZipWriter.npy("{'descr': '<U2', 'fortran_order': False, 'shape': (2,), }", [0x61, 0, 0, 0, 0x62, 0, 0, 0, 0x63, 0, 0, 0, 0, 0, 0, 0])
-        let schema = #"{"__class__": "dict", "__module__": "builtins", "__loader__": "DictNode", "content": {"#
+        let f8 = ZipWriter.npy(
+            "{'descr': '<f8', 'fortran_order': False, 'shape': (2,), }", [0, 0, 0, 0, 0, 0, 0xF0, 0x3F, 0, 0, 0, 0, 0, 0, 0, 0x40])
+        let u3 = ZipWriter.npy(
+            "{'descr': '<U2', 'fortran_order': False, 'shape': (2,), }", [0x61, 0, 0, 0, 0x62, 0, 0, 0, 0x63, 0, 0, 0, 0, 0, 0, 0])
+        let schema =
+            #"{"__class__": "dict", "__module__": "builtins", "__loader__": "DictNode", "content": {"#
             + #""x": \#(Self.node("ndarray", "numpy", "NdArrayNode", #""type": "numpy", "file": "1.npy""#)), "#
             + #""s": \#(Self.node("ndarray", "numpy", "NdArrayNode", #""type": "numpy", "file": "2.npy""#)), "#
             + #""n": \#(Self.json("hi"))}, "protocol": 2, "_skops_version": "0.16.0"}"#
@@ -32,7 +35,8 @@ import VigilModel
     }
 
     static let goodNPY = ZipWriter.npy("{'descr': '<f8', 'fortran_order': False, 'shape': (1,), }", [0, 0, 0, 0, 0, 0, 0xF0, 0x3F])
-    static let arraySchema = #"{"__class__": "dict", "__module__": "builtins", "__loader__": "DictNode", "content": {"x": "#
+    static let arraySchema =
+        #"{"__class__": "dict", "__module__": "builtins", "__loader__": "DictNode", "content": {"x": "#
         + node("ndarray", "numpy", "NdArrayNode", #""type": "numpy", "file": "1.npy""#) + "}}"
 
     static func withNPY(_ npy: [UInt8]) -> [UInt8] { archive(schema: arraySchema, files: [("1.npy", npy)]) }
@@ -58,12 +62,23 @@ import VigilModel
         duplicate.add("schema.json", arraySchema)
         duplicate.add("schema.json", arraySchema)
         cases.append(("duplicate member", duplicate.bytes()))
-        cases.append(("no schema", { var z = ZipWriter(); z.add("1.npy", goodNPY); return z.bytes() }()))
+        cases.append(
+            (
+                "no schema",
+                {
+                    var z = ZipWriter(); z.add("1.npy", goodNPY); return z.bytes()
+                }()
+            ))
         cases.append(("schema not JSON", archive(schema: "{not json")))
         cases.append(("missing array file", archive(schema: arraySchema)))
         cases.append(("object dtype", withNPY(ZipWriter.npy("{'descr': '|O', 'fortran_order': False, 'shape': (1,), }", [0x80, 4, 0x4E, 0x2E]))))
-        cases.append(("big-endian", withNPY(ZipWriter.npy("{'descr': '>f8', 'fortran_order': False, 'shape': (1,), }", Array(repeating: 0, count: 8)))))
-        cases.append(("shape too big for data", withNPY(ZipWriter.npy("{'descr': '<f8', 'fortran_order': False, 'shape': (1000,), }", Array(repeating: 0, count: 8)))))
+        cases.append(
+            ("big-endian", withNPY(ZipWriter.npy("{'descr': '>f8', 'fortran_order': False, 'shape': (1,), }", Array(repeating: 0, count: 8)))))
+        cases.append(
+            (
+                "shape too big for data",
+                withNPY(ZipWriter.npy("{'descr': '<f8', 'fortran_order': False, 'shape': (1000,), }", Array(repeating: 0, count: 8)))
+            ))
         cases.append(("shape overflows", withNPY(ZipWriter.npy("{'descr': '<f8', 'fortran_order': False, 'shape': (4611686018427387904, 4), }", []))))
         cases.append(("header not a dict", withNPY(ZipWriter.npy("__import__('os').system('true')", []))))
         cases.append(("unknown class", archive(schema: node("Evil", "os", "ObjectNode", #""content": {}"#))))
