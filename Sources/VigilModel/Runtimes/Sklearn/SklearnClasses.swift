@@ -14,5 +14,12 @@ enum SklearnClasses {
         "sklearn._loss.loss.HalfSquaredError", "sklearn._loss.link.LogitLink", "sklearn._loss.link.IdentityLink",
         "sklearn._loss.link.MultinomialLogit", "sklearn._loss.link.Interval",
         "numpy.random.mtrand.RandomState",
+        "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
+        "sklearn.ensemble._hist_gradient_boosting.binning._BinMapper",
+        "sklearn._loss.loss.HalfPoissonLoss", "sklearn._loss.loss.HalfGammaLoss", "sklearn._loss.loss.HalfTweedieLoss",
+        "sklearn._loss.loss.AbsoluteError", "sklearn._loss.loss.PinballLoss", "sklearn._loss.loss.HuberLoss",
+        "sklearn._loss.link.LogLink", "sklearn._loss._loss.CyHalfPoissonLoss", "sklearn._loss._loss.CyHalfGammaLoss",
+        "sklearn._loss._loss.CyHalfTweedieLoss", "sklearn._loss._loss.CyAbsoluteError", "sklearn._loss._loss.CyPinballLoss",
+        "sklearn.preprocessing._label.LabelEncoder",
     ])
 }

@@ -133,15 +133,7 @@ struct SklearnLinearModel: SklearnEstimator {
                 p[r * 2 + 1] = e
             }
         } else if case .logistic? = proba {
-            // sklearn.utils.extmath.softmax: subtract the row max, exp, divide by the row sum.
-            for r in 0..<rows {
-                var m = d[r * width]
-                for k in 1..<width where d[r * width + k] > m || d[r * width + k].isNaN { m = d[r * width + k] }
-                var row = [Double](repeating: 0, count: width)
-                for k in 0..<width { row[k] = exp(d[r * width + k] - m) }
-                let s = NumpySum.sum(row)
-                for k in 0..<width { p[r * width + k] = row[k] / s }
-            }
+            for r in 0..<rows { Self.softmax(d, row: r, width: width, into: &p) }
         } else {
             // _predict_proba_lr: expit, then divide by the row sum (uniform if all zero).
             for r in 0..<rows {
@@ -156,6 +148,16 @@ struct SklearnLinearModel: SklearnEstimator {
         }
         if function == .predictLogProba { p = p.map { log($0) } }
         return .doubleMatrix(columns: width, values: p)
+    }
+
+    /// sklearn.utils.extmath.softmax of row `r`: subtract the row max, exp, divide by the row sum.
+    static func softmax(_ d: [Double], row r: Int, width: Int, into p: inout [Double]) {
+        var m = d[r * width]
+        for k in 1..<width where d[r * width + k] > m || d[r * width + k].isNaN { m = d[r * width + k] }
+        var row = [Double](repeating: 0, count: width)
+        for k in 0..<width { row[k] = exp(d[r * width + k] - m) }
+        let s = NumpySum.sum(row)
+        for k in 0..<width { p[r * width + k] = row[k] / s }
     }
 
     /// scipy's `expit`: `1 / (1 + exp(-x))`.

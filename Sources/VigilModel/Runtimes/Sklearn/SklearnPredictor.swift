@@ -17,7 +17,8 @@ protocol SklearnEstimator: Sendable {
 /// class, so the server can fall back to Python):
 /// * estimators: `LogisticRegression`, `LinearRegression`, `Ridge`, `Lasso`, `ElasticNet`,
 ///   `SGDClassifier`, `SGDRegressor` (`SklearnLinearModel`); `DecisionTree*`, `ExtraTree*`,
-///   `RandomForest*`, `ExtraTrees*` (`SklearnForest`);
+///   `RandomForest*`, `ExtraTrees*` (`SklearnForest`); `HistGradientBoosting*` without categorical
+///   features (`SklearnHistGradientBoosting`);
 /// * transformers: `StandardScaler`, `MinMaxScaler`, `RobustScaler`, `SimpleImputer`,
 ///   `OneHotEncoder`, `OrdinalEncoder`, `FunctionTransformer()` (identity only),
 ///   `ColumnTransformer`, nested `Pipeline`.
@@ -91,11 +92,14 @@ package struct SklearnPredictor: Predictor {
         "sklearn.tree._classes.ExtraTreeClassifier", "sklearn.tree._classes.ExtraTreeRegressor",
         "sklearn.ensemble._forest.RandomForestClassifier", "sklearn.ensemble._forest.RandomForestRegressor",
         "sklearn.ensemble._forest.ExtraTreesClassifier", "sklearn.ensemble._forest.ExtraTreesRegressor",
+        "sklearn.ensemble._hist_gradient_boosting.gradient_boosting.HistGradientBoostingClassifier",
+        "sklearn.ensemble._hist_gradient_boosting.gradient_boosting.HistGradientBoostingRegressor",
     ]
 
     static func estimator(_ o: SkopsObject) throws(ModelFileError) -> any SklearnEstimator {
         guard estimators.contains(o.type) else { throw .unsupported("scikit-learn estimator \(o.type)") }
         if o.type.hasPrefix("sklearn.linear_model.") { return try SklearnLinearModel(o) }
+        if o.type.hasPrefix("sklearn.ensemble._hist_gradient_boosting.") { return try SklearnHistGradientBoosting(o) }
         return try SklearnForest(o)
     }
 

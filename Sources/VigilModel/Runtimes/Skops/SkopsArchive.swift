@@ -130,6 +130,9 @@ private struct SkopsNodeReader {
             return try value(inner, path: "\(path).main", depth: depth + 1)
         case "TypeNode":
             return .type(qualified)
+        case "RandomGeneratorNode", "BitGeneratorNode":
+            // Random state (a fitted model's leftover sampler): dropped, never rebuilt.
+            return .none
         case "DTypeNode":
             // A numpy dtype instance (an imputer's `_fit_dtype`): kept as its type, never built.
             return .type(qualified)
