@@ -53,6 +53,9 @@ package struct LightGBMPredictor: Predictor {
         if cls == .booster {
             try self.init(model: try LightGBMModel(contentsOf: modelFile), modelClass: cls, bestIteration: nil, labels: nil)
         } else {
+            guard modelFile.pathExtension == "skops" else {
+                throw .unsupported("\(modelClass) serialized as \(modelFile.lastPathComponent) (only skops is read natively)")
+            }
             let archive = try SkopsArchive(contentsOf: modelFile)
             let estimator = try LightGBMEstimator(archive.root, expected: cls)
             try self.init(

@@ -94,6 +94,16 @@ import VigilModel
         }
     }
 
+    @Test func pickledEstimatorsAreUnsupported() throws {
+        let error = #expect(throws: ModelFileError.self) {
+            try LightGBMPredictor(modelFile: URL(fileURLWithPath: "/nonexistent/model.pkl"), modelClass: "lightgbm.sklearn.LGBMClassifier")
+        }
+        guard case .unsupported? = error else {
+            Issue.record("expected .unsupported, got \(String(describing: error))")
+            return
+        }
+    }
+
     @Test func unknownModelClassIsRefused() throws {
         let fixture = Self.named("booster_binary")
         #expect(throws: ModelFileError.self) {
