@@ -73,12 +73,12 @@ class Process:
 
 
 class VigilServer:
-    def __init__(self, model=DEMO_MODEL, extra_args=(), env=None):
+    def __init__(self, model=DEMO_MODEL, extra_args=(), env=None, ready_timeout=30):
         self.port, self.metrics_port = free_port(), free_port()
         argv = [vigil_binary(), "serve", "--model", str(model), "--port", str(self.port),
                 "--metrics-port", str(self.metrics_port), *extra_args]
         self.process = Process(argv, env=env, name="vigil")
-        wait_until(lambda: requests.get(self.ops("/readyz"), timeout=1).status_code == 200, 30,
+        wait_until(lambda: requests.get(self.ops("/readyz"), timeout=1).status_code == 200, ready_timeout,
                    "vigil ready", self.process.popen)
 
     def url(self, path):

@@ -13,6 +13,19 @@ package enum NativeRuntime {
             let file = try modelFile(xgboost.data, in: root, flavor: "xgboost")
             return (try XGBoostPredictor(modelFile: file, modelClass: xgboost.modelClass), "xgboost")
         }
+        if let lightgbm = manifest.lightgbm {
+            let file = try modelFile(lightgbm.data, in: root, flavor: "lightgbm")
+            return (try LightGBMPredictor(modelFile: file, modelClass: lightgbm.modelClass), "lightgbm")
+        }
+        if let sklearn = manifest.sklearn {
+            guard sklearn.serializationFormat == nil || sklearn.serializationFormat == "skops" else {
+                // A pickle can only be read by executing it: that is the Python runtime's job.
+                throw .unsupported("scikit-learn model serialized as \(sklearn.serializationFormat ?? "pickle")")
+            }
+            let file = try modelFile(sklearn.pickledModel, in: root, flavor: "sklearn")
+            let predictFunction = manifest.pythonFunction?.predictFunction ?? "predict"
+            return (try SklearnPredictor(modelFile: file, predictFunction: predictFunction), "sklearn")
+        }
         return nil
     }
 

@@ -96,6 +96,10 @@ final class LightGBMFeatures: Sendable {
                     let code = values[first + r].flatMap { codes[$0] }
                     put(r, code.map(Double.init) ?? .nan)
                 }
+            case .bytes, .datetime, .object:
+                let dtype = if case .datetime = column { "datetime64[ns]" } else { "object" }
+                throw .modelError(
+                    "ValueError: pandas dtypes must be int, float or bool.\nFields with bad pandas dtypes: \(frame.names[c]): \(dtype)")
             }
         }
     }

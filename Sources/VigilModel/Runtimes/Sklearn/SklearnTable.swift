@@ -50,6 +50,8 @@ struct SklearnTable {
             case .int64(let v): columns.append(.numbers(v.map(Double.init)))
             case .bool(let v): columns.append(.numbers(v.map { $0 ? 1 : 0 }))
             case .string(let v): columns.append(.strings(v))
+            case .bytes, .datetime, .object:
+                throw .modelError("ValueError: could not convert column \(frame.names[c]) to a number or a string")
             }
         }
         names = featureNames ?? frame.names
