@@ -8,6 +8,7 @@ proves the recording still matches the real `mlflow models serve`.
 import base64
 import json
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -18,9 +19,15 @@ from conftest import ROOT, Process, VigilServer, free_port, wait_until
 PROTOCOL = ROOT / "Tests" / "Fixtures" / "protocol"
 CASES = json.loads((PROTOCOL / "cases.json").read_text())["cases"] if (PROTOCOL / "cases.json").exists() else []
 
-# Where Vigil answers differently on purpose; the status and error code still match.
-# - stack_trace: MLflow sends a Python traceback; Vigil has none to send.
-BODY_DIFFERS = {case["name"]: case.get("vigil_body_differs") for case in CASES if case.get("vigil_body_differs")}
+# Where MLflow's model raises on input whose answer is plain, Vigil answers it (README, "Where Vigil
+# differs from MLflow"): without a signature xgboost refuses reordered or extra named columns and
+# column dicts, and DMatrix refuses an empty frame.
+VIGIL_ANSWERS = {"nosig_split_reordered", "nosig_split_extra_column", "nosig_inputs_columnar", "nosig_instances",
+                 "nosig_split_empty"}
+# Vigil does not read Parquet yet: it answers 415 with a sentence saying so.
+NOT_YET = {"ct_parquet", "ct_parquet_garbage"}
+# MLflow prints some lists from a Python set, whose order changes with every server process.
+SET_LITERAL = re.compile(r"([\[{])('[^']*'(?:, '[^']*')+)([\]}])")
 
 
 class MLflowServer:
@@ -63,13 +70,16 @@ def send(url, case):
 
 
 def comparable(body):
-    """An error body without the traceback, which only Python has."""
+    """An error body without the traceback, which only Python has, and with set-printed lists sorted."""
     try:
         parsed = json.loads(body)
     except ValueError:
         return body
     if isinstance(parsed, dict):
         parsed.pop("stack_trace", None)
+        if isinstance(parsed.get("message"), str):
+            parsed["message"] = SET_LITERAL.sub(
+                lambda m: m.group(1) + ", ".join(sorted(m.group(2).split(", "))) + m.group(3), parsed["message"])
     return parsed
 
 
@@ -80,10 +90,13 @@ def test_vigil_answers_what_mlflow_answers(case, servers):
     m_status, m_type, m_body = send(mlflow.url("/invocations"), case)
     v_status, v_type, v_body = send(vigil.url("/invocations"), case)
     assert m_status == case["expected"]["status"], "the recorded corpus no longer matches mlflow models serve"
+    if case["name"] in VIGIL_ANSWERS:
+        assert (m_status, v_status) == (400, 200)
+        assert "predictions" in json.loads(v_body)
+        return
+    if case["name"] in NOT_YET:
+        assert v_status == 415 and "parquet" in v_body
+        return
     assert v_status == m_status
     assert v_type == m_type
-    if case["name"] in BODY_DIFFERS:
-        if m_type == "application/json" and m_body.startswith("{"):
-            assert json.loads(v_body).get("error_code") == json.loads(m_body).get("error_code")
-        return
     assert comparable(v_body) == comparable(m_body)
