@@ -126,7 +126,8 @@ def main():
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--mlflow-workers", type=int, default=1)
     parser.add_argument("--servers", default="vigil,mlflow",
-                        help="comma-separated: vigil, vigil-hummingbird (the scoring port on Hummingbird), mlflow")
+                        help="comma-separated: vigil, vigil-hummingbird (the scoring port on Hummingbird), "
+                             "vigil-python (MLflow's pyfunc in Vigil's workers, --mlflow-workers of them), mlflow")
     args = parser.parse_args()
 
     work = tempfile.mkdtemp(prefix="vigil-bench-")
@@ -142,9 +143,12 @@ def main():
         if name.startswith("vigil"):
             metrics = free_port()
             stack = "hummingbird" if name == "vigil-hummingbird" else "nio"
+            extra = []
+            if name == "vigil-python":
+                extra = ["--runtime", "python", "--python", sys.executable, "--workers", str(args.mlflow_workers)]
             return Server(name, [args.vigil, "serve", "--model", args.model, "--port", str(port),
-                                 "--metrics-port", str(metrics)], port, f"{metrics}/readyz",
-                          env=dict(os.environ, VIGIL_HTTP_STACK=stack))
+                                 "--metrics-port", str(metrics), *extra], port, f"{metrics}/readyz",
+                          env=dict(mlflow_env, VIGIL_HTTP_STACK=stack))
         return Server("mlflow", [os.path.join(venv_bin, "mlflow"), "models", "serve", "-m", args.model,
                                  "--env-manager", "local", "-h", "127.0.0.1", "-p", str(port),
                                  "-w", str(args.mlflow_workers)], port, f"{port}/ping", env=mlflow_env)
