@@ -427,3 +427,19 @@ struct TrackedFeature: Sendable {
         }
     }
 }
+
+extension DriftMonitor {
+    /// The monitor for a loaded model: the profile at `profilePath` (`--profile FILE`) if given,
+    /// else `vigil_profile.json` in the model directory; nil when there is none (drift off).
+    /// Throws when a profile exists but cannot be read or is invalid.
+    package static func load(
+        modelDirectory: String, profilePath: String? = nil, labels: ModelLabels, registry: PrometheusCollectorRegistry,
+        windowSize: Int = 1000, minimumRows: Int = 200, thresholds: DriftThresholds = DriftThresholds(), maxFeatures: Int = 100
+    ) throws -> DriftMonitor? {
+        let profile = try profilePath.map { try DriftProfile.load(path: $0) } ?? DriftProfile.load(modelDirectory: modelDirectory)
+        guard let profile else { return nil }
+        return DriftMonitor(
+            profile: profile, labels: labels, registry: registry, windowSize: windowSize, minimumRows: minimumRows,
+            thresholds: thresholds, maxFeatures: maxFeatures)
+    }
+}

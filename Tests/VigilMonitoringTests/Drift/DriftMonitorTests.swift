@@ -210,6 +210,26 @@ struct Population {
         #expect(try DriftProfile.load(path: out.path) == profile)
     }
 
+    @Test func loadsTheProfileFromTheModelDirectoryOrAPath() throws {
+        let registry = MetricsRegistry(buildVersion: "1")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-drift-model-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        #expect(try DriftMonitor.load(modelDirectory: directory.path, labels: labels, registry: registry.prometheus) == nil)
+        let profile = referenceProfile()
+        let file = directory.appendingPathComponent(DriftProfile.fileName)
+        try profile.encoded().write(to: file)
+        let monitor = try #require(try DriftMonitor.load(modelDirectory: directory.path, labels: labels, registry: registry.prometheus))
+        #expect(monitor.profile == profile)
+        let elsewhere = try #require(try DriftMonitor.load(
+            modelDirectory: "/nonexistent", profilePath: file.path, labels: labels, registry: registry.prometheus))
+        #expect(elsewhere.profile == profile)
+        try Data("{\"format_version\": 99, \"rows\": 0, \"features\": []}".utf8).write(to: file)
+        #expect(throws: DriftProfileError.self) {
+            try DriftMonitor.load(modelDirectory: directory.path, labels: labels, registry: registry.prometheus)
+        }
+    }
+
     /// `VIGIL_BENCH=1 swift test --filter DriftMonitorTests/observeCost` (use -c release for real numbers).
     @Test(.enabled(if: ProcessInfo.processInfo.environment["VIGIL_BENCH"] == "1"))
     func observeCost() {
