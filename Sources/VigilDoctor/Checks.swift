@@ -88,6 +88,8 @@ public enum Checks {
         } else {
             let why = mine.isEmpty
                 ? "wrong job name? the rules and dashboards match job=\"\(job)\""
+                : !mine.contains(where: { $0.health == "up" })
+                ? "no Vigil target is up: fix the targets FAIL first"
                 : "dropped by metric_relabel_configs? scraping the scoring port (:8000) instead of :8001? no model loaded?"
             for name in missing {
                 findings.append(Finding(.fail, "vigil-job", "\(name){job=\"\(job)\"} is missing", hint: why))

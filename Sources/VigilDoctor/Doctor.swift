@@ -73,7 +73,7 @@ public struct Doctor: Sendable {
         do {
             targets = try await api(base, "/api/v1/targets", as: TargetsData.self).activeTargets
         } catch {
-            return DoctorReport(findings: [Finding(.fail, "prometheus", "cannot query \(base): \(error)",
+            return DoctorReport(findings: [Finding(.fail, "prometheus", "cannot query \(base): \(Self.describe(error))",
                                                    hint: "is Prometheus running there? pass --prometheus or set VIGIL_PROMETHEUS_URL")],
                                 exitCode: 2)
         }
@@ -87,7 +87,7 @@ public struct Doctor: Sendable {
             let present = Set(try await query(base, expr).compactMap { $0.metric["__name__"] })
             findings += Checks.vigilJob(job: options.job, targets: targets, present: present)
         } catch {
-            findings.append(Finding(.fail, "vigil-job", "could not query Vigil's metrics: \(error)"))
+            findings.append(Finding(.fail, "vigil-job", "could not query Vigil's metrics: \(Self.describe(error))"))
         }
 
         // 3. Cardinality: the TSDB's top metrics, then Vigil's series and label values.
@@ -108,7 +108,7 @@ public struct Doctor: Sendable {
             findings += Checks.cardinality(tsdb: tsdb, vigilSeries: vigilSeries, labelValues: labelValues,
                                            maxSeries: options.maxSeries)
         } catch {
-            findings.append(Finding(.warn, "cardinality", "could not count series: \(error)"))
+            findings.append(Finding(.warn, "cardinality", "could not count series: \(Self.describe(error))"))
         }
 
         // 4. Rules, and 6. the Watchdog among them.
@@ -117,7 +117,7 @@ public struct Doctor: Sendable {
             groups = try await api(base, "/api/v1/rules", as: RulesData.self).groups
             findings += Checks.rules(groups ?? [])
         } catch {
-            findings.append(Finding(.fail, "rules", "could not list rules: \(error)"))
+            findings.append(Finding(.fail, "rules", "could not list rules: \(Self.describe(error))"))
         }
 
         // 5. Alertmanager.
@@ -131,7 +131,7 @@ public struct Doctor: Sendable {
                     .activeAlertmanagers.map(\.baseURL)
             } catch {
                 reported = false
-                findings.append(Finding(.fail, "alertmanager", "could not list Prometheus' Alertmanagers: \(error)",
+                findings.append(Finding(.fail, "alertmanager", "could not list Prometheus' Alertmanagers: \(Self.describe(error))",
                                         hint: "pass --alertmanager"))
             }
         }
@@ -182,8 +182,22 @@ public struct Doctor: Sendable {
             let (status, _) = try await http.get(url)
             return status == 200 ? nil : "GET /-/ready answered HTTP \(status)"
         } catch {
-            return "\(error.localizedDescription)"
+            return Self.describe(error)
         }
+    }
+
+    /// A transport error in words: URLError's own description is a bare error domain and code on Linux.
+    static func describe(_ error: any Error) -> String {
+        if let failure = error as? APIFailure { return failure.description }
+        if let url = error as? URLError {
+            switch url.code {
+            case .cannotConnectToHost: return "connection refused"
+            case .timedOut: return "timed out"
+            case .cannotFindHost, .dnsLookupFailed: return "host not found"
+            default: return "\(url.localizedDescription) (URLError \(url.code.rawValue))"
+            }
+        }
+        return "\(error)"
     }
 
     /// Percent-encodes everything but unreserved characters: `+` in a regex must not become a space.

@@ -125,6 +125,7 @@ let rulesJSON = """
         let findings = Checks.vigilJob(job: "vigil", targets: [Target(job: "vigil", instance: "v", health: "down")],
                                        present: [])
         #expect(findings[0].severity == .fail && findings[0].message.contains("0 of 1"))
+        #expect(findings.last?.hint?.contains("no Vigil target is up") == true)
     }
 }
 
