@@ -172,3 +172,10 @@ public struct NameCount: Codable, Sendable {
         self.value = value
     }
 }
+
+/// One alert of Alertmanager's `GET /api/v2/alerts` (a bare JSON array, no envelope).
+public struct AlertmanagerAlert: Codable, Sendable {
+    public var labels: [String: String]
+
+    public init(labels: [String: String]) { self.labels = labels }
+}

@@ -205,6 +205,23 @@ public enum Checks {
                         hint: "the rule evaluation is broken or its `for:` has not elapsed; see docs/runbooks/Watchdog.md")]
     }
 
+    /// 6b. A firing Watchdog that never reaches Alertmanager is as silent as none.
+    /// `received`: ready Alertmanager URL -> its alerts, or nil when they could not be listed.
+    public static func watchdogDelivered(_ groups: [RuleGroup], received: [(url: String, alerts: [AlertmanagerAlert]?)]) -> [Finding] {
+        let firing = groups.flatMap(\.rules).contains { $0.type == "alerting" && $0.name == "Watchdog" && $0.state == "firing" }
+        guard firing else { return [] }
+        return received.compactMap { entry in
+            guard let alerts = entry.alerts else {
+                return Finding(.warn, "watchdog", "could not list the alerts of \(entry.url)")
+            }
+            if alerts.contains(where: { $0.labels["alertname"] == "Watchdog" }) {
+                return Finding(.ok, "watchdog", "Watchdog reached \(entry.url)")
+            }
+            return Finding(.warn, "watchdog", "Watchdog fires in Prometheus but \(entry.url) never received it: the dead man's switch is silent",
+                           hint: "Prometheus cannot deliver to this Alertmanager (check its notifier errors: prometheus_notifications_errors_total), or it only just started")
+        }
+    }
+
     /// 0 when everything is OK or WARN, 1 when anything FAILs.
     public static func exitCode(_ findings: [Finding]) -> Int32 {
         findings.contains { $0.severity == .fail } ? 1 : 0

@@ -135,16 +135,22 @@ public struct Doctor: Sendable {
                                         hint: "pass --alertmanager"))
             }
         }
+        var readiness: [(url: String, problem: String?)] = []
         if reported {
-            var readiness: [(url: String, problem: String?)] = []
             for url in urls {
                 readiness.append((url, await ready(url)))
             }
             findings += Checks.alertmanagers(readiness, explicit: options.alertmanager != nil)
         }
 
+        // 6. Watchdog: firing in Prometheus, and received by every ready Alertmanager.
         if let groups {
             findings += Checks.watchdog(groups)
+            var received: [(url: String, alerts: [AlertmanagerAlert]?)] = []
+            for entry in readiness where entry.problem == nil {
+                received.append((entry.url, await alerts(entry.url)))
+            }
+            findings += Checks.watchdogDelivered(groups, received: received)
         }
         return DoctorReport(findings: findings, exitCode: Checks.exitCode(findings))
     }
@@ -198,6 +204,14 @@ public struct Doctor: Sendable {
             }
         }
         return "\(error)"
+    }
+
+    /// An Alertmanager's current alerts named Watchdog; nil when they cannot be listed.
+    func alerts(_ alertmanager: String) async -> [AlertmanagerAlert]? {
+        let filter = Self.encode("alertname=\"Watchdog\"")
+        guard let url = URL(string: alertmanager + "/api/v2/alerts?filter=" + filter),
+              let (status, body) = try? await http.get(url), status == 200 else { return nil }
+        return try? JSONDecoder().decode([AlertmanagerAlert].self, from: body)
     }
 
     /// Percent-encodes everything but unreserved characters: `+` in a regex must not become a space.

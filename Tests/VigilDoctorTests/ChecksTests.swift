@@ -234,6 +234,27 @@ let rulesJSON = """
     }
 }
 
+@Suite struct WatchdogDeliveryTests {
+    let firing = [RuleGroup(name: "meta", rules: [Rule(name: "Watchdog", state: "firing")])]
+
+    @Test func receivedIsOKMissingWarns() throws {
+        let alerts = try JSONDecoder().decode([AlertmanagerAlert].self, from: Data("""
+            [{"annotations":{},"endsAt":"2026-11-25T20:10:00Z","fingerprint":"a","receivers":[{"name":"deadmansswitch"}],
+              "startsAt":"2026-11-25T20:00:00Z","status":{"inhibitedBy":[],"silencedBy":[],"state":"active"},
+              "updatedAt":"2026-11-25T20:00:00Z","generatorURL":"http://p/graph","labels":{"alertname":"Watchdog","severity":"none"}}]
+            """.utf8))
+        let findings = Checks.watchdogDelivered(firing, received: [("http://a:9093", alerts), ("http://b:9093", []),
+                                                                   ("http://c:9093", nil)])
+        #expect(findings.map(\.severity) == [.ok, .warn, .warn])
+        #expect(findings[1].message.contains("http://b:9093 never received it"))
+    }
+
+    @Test func notFiringSaysNothingMore() {
+        let quiet = [RuleGroup(name: "meta", rules: [Rule(name: "Watchdog", state: "inactive")])]
+        #expect(Checks.watchdogDelivered(quiet, received: [("http://b:9093", [])]).isEmpty)
+    }
+}
+
 @Suite struct ReportTests {
     @Test func exitCodesAndLines() {
         #expect(Checks.exitCode([Finding(.ok, "a", "x"), Finding(.warn, "b", "y")]) == 0)

@@ -10,9 +10,9 @@ struct FakeHTTP: HTTPGetting {
     var readyHosts: Set<String> = []
 
     func get(_ url: URL) async throws -> (status: Int, body: Data) {
-        if url.path == "/-/ready" {
+        if url.path == "/-/ready" || url.path == "/api/v2/alerts" {
             guard let host = url.host, readyHosts.contains(host) else { throw Unreachable() }
-            return (200, Data("OK".utf8))
+            return (200, Data((url.path == "/-/ready" ? "OK" : #"[{"labels":{"alertname":"Watchdog"}}]"#).utf8))
         }
         guard url.host == "prom" else { throw Unreachable() }
         if url.path == "/api/v1/query" {
@@ -59,5 +59,6 @@ struct FakeHTTP: HTTPGetting {
         let report = await Doctor(options: DoctorOptions(prometheus: "http://prom:9090", alertmanager: "http://am:9093"),
                                   http: http).run()
         #expect(report.text.contains("[OK]   alertmanager: http://am:9093 is ready"))
+        #expect(report.text.contains("[OK]   watchdog: Watchdog reached http://am:9093"))
     }
 }

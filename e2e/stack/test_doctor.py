@@ -77,7 +77,9 @@ def test_healthy_stack_passes(node_exporter):
                                                       alertmanager=f"127.0.0.1:{alertmanager.port}"), workdir)
             wait_until(lambda: scraped_and_evaluated(prometheus, ["vigil", "node"])
                        and any(a["labels"]["alertname"] == "Watchdog" and a["state"] == "firing"
-                               for a in prometheus.alerts()), 60, "scrapes, rules and a firing Watchdog")
+                               for a in prometheus.alerts())
+                       and any(a["labels"]["alertname"] == "Watchdog" for a in alertmanager.alerts()),
+                       60, "scrapes, rules and a Watchdog firing into Alertmanager")
             code, out = doctor("--prometheus", prometheus.url, "--max-series", "100000")
         finally:
             if prometheus:
@@ -89,6 +91,7 @@ def test_healthy_stack_passes(node_exporter):
     assert "all 5 core Vigil metrics present" in out, out
     assert f"127.0.0.1:{alertmanager.port} is ready" in out, out
     assert "[OK]   watchdog: Watchdog is firing" in out, out
+    assert f"[OK]   watchdog: Watchdog reached http://127.0.0.1:{alertmanager.port}" in out, out
 
 
 def test_unreachable_prometheus_exits_2():
