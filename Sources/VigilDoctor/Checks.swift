@@ -184,7 +184,7 @@ public enum Checks {
             if let problem = entry.problem {
                 return Finding(.fail, "alertmanager", "\(entry.url) is not ready: \(problem)",
                                hint: explicit ? "is Alertmanager running at that URL?"
-                                   : "is Alertmanager running? does Prometheus reach it at that address?")
+                                   : "is Alertmanager running? (doctor asks from this machine: if that name only resolves inside the stack, pass --alertmanager)")
             }
             return Finding(.ok, "alertmanager", "\(entry.url) is ready")
         }
