@@ -1,6 +1,6 @@
 """`vigil doctor` against a real Prometheus 2.42 (and Alertmanager) on loopback ports: a broken stack
 (a dead target, no Vigil metrics, no Alertmanager) exits 1 and names each problem; a healthy one
-(the Vigil-shaped fixture, node-exporter, Alertmanager, the shipped rules) exits 0; an unreachable
+(the Vigil-shaped fixture or a real `vigil serve`, node-exporter, Alertmanager, the shipped rules) exits 0; an unreachable
 Prometheus exits 2. Needs the release binary (VIGIL_BIN or .build/release/vigil)."""
 
 import subprocess
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import vigil_binary
+from conftest import VigilServer, vigil_binary
 from stacklib import Alertmanager, Prometheus, Process, StaticExporter, alertmanager_config, free_port, http_get, \
     prometheus_config, wait_until
 
@@ -66,14 +66,22 @@ def test_broken_stack_fails_naming_the_dead_target_and_missing_metrics(node_expo
     assert any(line.startswith("[OK]   cardinality:") and "node_" in line for line in lines), out
 
 
-def test_healthy_stack_passes(node_exporter):
+@pytest.mark.parametrize("source", ["fixture", "vigil serve"])
+def test_healthy_stack_passes(node_exporter, source):
+    """Job vigil scrapes either the Vigil-shaped fixture or a real `vigil serve` (the demo model, no
+    request yet: the core metrics exist from the start)."""
     vigil_binary()
-    exporter = StaticExporter(FIXTURE.read_text())
+    if source == "fixture":
+        exporter = StaticExporter(FIXTURE.read_text())
+        vigil_target = f"127.0.0.1:{exporter.port}"
+    else:
+        exporter = VigilServer()
+        vigil_target = f"127.0.0.1:{exporter.metrics_port}"
     with tempfile.TemporaryDirectory(prefix="stack-doctor-") as workdir:
         alertmanager = Alertmanager(alertmanager_config("http://127.0.0.1:9/unused"), workdir)
         prometheus = None
         try:
-            prometheus = Prometheus(prometheus_config({"vigil": f"127.0.0.1:{exporter.port}", "node": node_exporter},
+            prometheus = Prometheus(prometheus_config({"vigil": vigil_target, "node": node_exporter},
                                                       alertmanager=f"127.0.0.1:{alertmanager.port}"), workdir)
             wait_until(lambda: scraped_and_evaluated(prometheus, ["vigil", "node"])
                        and any(a["labels"]["alertname"] == "Watchdog" and a["state"] == "firing"
