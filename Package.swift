@@ -63,10 +63,13 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // `vigil doctor`: checks a Prometheus/Alertmanager stack over their HTTP APIs. Foundation only.
+        .target(name: "VigilDoctor", swiftSettings: swiftSettings),
         .executableTarget(
             name: "vigil",
             dependencies: [
                 "VigilServer",
+                "VigilDoctor",
                 "VigilMonitoring",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -88,6 +91,7 @@ let package = Package(
             dependencies: ["VigilMonitoring"],
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "VigilDoctorTests", dependencies: ["VigilDoctor"], swiftSettings: swiftSettings),
         .testTarget(
             name: "VigilServerTests",
             dependencies: [
