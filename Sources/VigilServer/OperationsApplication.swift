@@ -7,6 +7,7 @@ package enum OperationsApplication {
     package static func router(registry: MetricsRegistry, slot: ModelSlot) -> Router<BasicRequestContext> {
         let router = Router()
         router.get("metrics") { request, _ in
+            slot.current?.drift?.updateScores()
             let (contentType, body) = registry.exposition(accept: request.headers[.accept])
             return Response(
                 status: .ok, headers: [.contentType: contentType], body: .init(byteBuffer: ByteBuffer(bytes: body)))

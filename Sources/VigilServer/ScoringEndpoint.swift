@@ -70,6 +70,7 @@ package struct ScoringEndpoint: Sendable {
             let t2 = clock.now
             let encoded = pipeline.encode(predictions, wrapped: request.wrapsPredictions)
             let t3 = clock.now
+            model.drift?.observe(request.frame, predictions)
             metrics.decode.record((t1 - t0).seconds)
             metrics.predict.record((t2 - t1).seconds)
             metrics.encode.record((t3 - t2).seconds)

@@ -12,12 +12,15 @@ package struct ServeFlags: Sendable {
     package var python: String?
     package var envManager: String?
     package var timeout: Int?
+    package var profile: String?
 
     package init(
         model: String? = nil, host: String? = nil, port: Int? = nil, metricsPort: Int? = nil,
         modelName: String? = nil, modelVersion: String? = nil, maxRequestBytes: Int? = nil,
-        runtime: String? = nil, workers: Int? = nil, python: String? = nil, envManager: String? = nil, timeout: Int? = nil
+        runtime: String? = nil, workers: Int? = nil, python: String? = nil, envManager: String? = nil, timeout: Int? = nil,
+        profile: String? = nil
     ) {
+        self.profile = profile
         self.runtime = runtime
         self.workers = workers
         self.python = python
@@ -58,6 +61,7 @@ extension ServeConfiguration {
         case envManager = "VIGIL_ENV_MANAGER"
         /// MLflow's own variable, with MLflow's meaning.
         case timeout = "MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT"
+        case profile = "VIGIL_PROFILE"
     }
 
     /// Flags first, then `VIGIL_*` variables, then defaults; `defaultModel` when neither names a model.
@@ -84,6 +88,7 @@ extension ServeConfiguration {
         metricsPort = try number(flags.metricsPort, .metricsPort, in: 0...65535) ?? metricsPort
         modelName = text(flags.modelName, .modelName)
         modelVersion = text(flags.modelVersion, .modelVersion)
+        profile = text(flags.profile, .profile)
         if let stack = environment["VIGIL_HTTP_STACK"], !stack.isEmpty {
             guard let parsed = HTTPStack(rawValue: stack) else {
                 throw ConfigurationError(description: "VIGIL_HTTP_STACK must be nio or hummingbird, got '\(stack)'")
@@ -131,6 +136,7 @@ extension ServeConfiguration.Variable {
         case .python: "--python"
         case .envManager: "--env-manager"
         case .timeout: "--timeout"
+        case .profile: "--profile"
         }
     }
 }

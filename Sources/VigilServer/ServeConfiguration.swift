@@ -13,6 +13,8 @@ package struct ServeConfiguration: Sendable {
     package var modelName: String?
     /// `model_version` label; defaults to the start of the MLmodel's `model_uuid`.
     package var modelVersion: String?
+    /// A drift profile; by default `vigil_profile.json` in the model directory, if present.
+    package var profile: String?
     package var limits = ScoringLimits()
     /// Which runtime serves the model, and how Python workers run when one is needed.
     package var loader = ModelLoader()

@@ -8,11 +8,15 @@ package struct ServedModel: Sendable {
     package let labels: ModelLabels
     package let scorer: Scorer
     package let metrics: ModelMetrics
+    /// Drift against the training profile, when the model has one (native runtimes only: the
+    /// Python runtime never sees the decoded rows).
+    package let drift: DriftMonitor?
 
-    package init(labels: ModelLabels, scorer: Scorer, metrics: ModelMetrics) {
+    package init(labels: ModelLabels, scorer: Scorer, metrics: ModelMetrics, drift: DriftMonitor? = nil) {
         self.labels = labels
         self.scorer = scorer
         self.metrics = metrics
+        self.drift = drift
     }
 }
 

@@ -44,6 +44,17 @@ package struct VigilService {
             flavor: loaded.flavor,
             runtime: loaded.scorer.runtime)
         let metrics = registry.modelMetrics(for: labels)
+        let drift: DriftMonitor?
+        do {
+            drift = try DriftMonitor.load(
+                modelDirectory: directory.path, profilePath: configuration.profile, labels: labels,
+                registry: registry.prometheus)
+        } catch {
+            throw ModelLoadError(description: "The drift profile cannot be used: \(error)")
+        }
+        if drift != nil, case .python = loaded.scorer {
+            logger.warning("drift monitoring needs a native runtime; the Python runtime does not decode rows in Vigil")
+        }
         let seconds = (clock.now - start).seconds
         metrics.recordLoad(durationSeconds: seconds, loadedAtUnixSeconds: Date().timeIntervalSince1970)
         logger.info(
@@ -51,8 +62,9 @@ package struct VigilService {
             metadata: [
                 "model.name": "\(labels.name)", "model.version": "\(labels.version)", "model.flavor": "\(labels.flavor)",
                 "model.runtime": "\(labels.runtime)", "load.ms": "\(Int((seconds * 1000).rounded()))",
+                "drift": "\(drift == nil ? "off (no profile)" : "on")",
             ])
-        return ServedModel(labels: labels, scorer: loaded.scorer, metrics: metrics)
+        return ServedModel(labels: labels, scorer: loaded.scorer, metrics: metrics, drift: drift)
     }
 
     /// A local model has no registry version: the start of its `model_uuid` tells one saved

@@ -21,6 +21,8 @@ struct Serve: AsyncParsableCommand {
     var modelVersion: String?
     @Option(help: "Largest request body in bytes; larger ones get 413 (default 100000000). [VIGIL_MAX_REQUEST_BYTES]")
     var maxRequestBytes: Int?
+    @Option(help: "Drift profile from `vigil profile` (default: vigil_profile.json in the model directory, if any). [VIGIL_PROFILE]")
+    var profile: String?
 
     func run() async throws {
         let configuration = try modelOptions.configuration { flags in
@@ -30,6 +32,7 @@ struct Serve: AsyncParsableCommand {
             flags.modelName = modelName
             flags.modelVersion = modelVersion
             flags.maxRequestBytes = maxRequestBytes
+            flags.profile = profile
         }
         let logger = try modelOptions.logger()
         do {
