@@ -4,6 +4,7 @@ import json
 import os
 import re
 import subprocess
+import sys
 import textwrap
 import time
 from pathlib import Path
@@ -27,13 +28,17 @@ REGISTER = textwrap.dedent("""
     with mlflow.start_run() as run:
         info = mlflow.xgboost.log_model(booster, name="model", signature=signature, pip_requirements=["xgboost"],
                                         registered_model_name=sys.argv[2])
-    mlflow.MlflowClient().set_registered_model_alias(sys.argv[2], "champion", "1")
+    client = mlflow.MlflowClient()
+    client.set_registered_model_alias(sys.argv[2], "champion", "1")
+    client.transition_model_version_stage(sys.argv[2], "1", "Production")  # deprecated, still served
     print(json.dumps({"run_id": run.info.run_id, "model_id": info.model_id}))
 """)
 
 
 def venv_bin(tool):
-    return str(Path(os.environ.get("VIGIL_VENV", ROOT / ".venv")) / "bin" / tool)
+    """The tool beside the Python running pytest, unless VIGIL_VENV names another venv."""
+    venv = os.environ.get("VIGIL_VENV")
+    return str(Path(venv) / "bin" / tool if venv else Path(sys.executable).parent / tool)
 
 
 @pytest.fixture(scope="module")
@@ -118,9 +123,10 @@ def test_fixed_version_uses_the_cache_and_flags_win(registry, expected):
         server.stop()
 
 
-@pytest.mark.parametrize("form", ["latest", "runs", "logged"])
-def test_latest_runs_and_logged_model_forms(registry, expected, form):
-    model = {"latest": f"models:/{NAME}/latest", "runs": f"runs:/{registry['run_id']}/model",
+@pytest.mark.parametrize("form", ["latest", "stage", "runs", "logged"])
+def test_latest_stage_runs_and_logged_model_forms(registry, expected, form):
+    model = {"latest": f"models:/{NAME}/latest", "stage": f"models:/{NAME}/production",
+             "runs": f"runs:/{registry['run_id']}/model",
              "logged": f"models:/{registry['model_id']}"}[form]
     server = serve(registry, model)
     try:
@@ -128,18 +134,23 @@ def test_latest_runs_and_logged_model_forms(registry, expected, form):
         info = model_info(server)
         assert info["model_uri"] == model
         assert info["run_id"] == registry["run_id"]
-        if form == "latest":
+        if form in ("latest", "stage"):
             assert info["model_version"] == "1"
     finally:
         server.stop()
 
 
-def test_unknown_alias_exits_with_mlflows_message(registry):
-    process = Process([vigil_binary(), "serve", "--model", f"models:/{NAME}@nope", "--port", str(free_port()),
+@pytest.mark.parametrize("model,message", [
+    (f"models:/{NAME}@nope", "Registered model alias nope not found."),
+    (f"models:/{NAME}/Staging", f"No versions of model with name '{NAME}' and stage 'Staging' found"),
+    ("models:/missing/1", "not found"),
+])
+def test_registry_errors_exit_with_mlflows_message(registry, model, message):
+    process = Process([vigil_binary(), "serve", "--model", model, "--port", str(free_port()),
                        "--metrics-port", str(free_port())], env=vigil_env(registry), name="vigil-alias")
     try:
         assert process.popen.wait(timeout=60) != 0
-        assert "Registered model alias nope not found." in process.output
+        assert message in process.output
         assert "Fatal error" not in process.output
     finally:
         process.stop()
