@@ -46,11 +46,18 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // MLflow model URIs: registry resolution, artifact download and the local cache (Foundation only).
+        .target(
+            name: "VigilMLflow",
+            dependencies: [.product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
         // The scoring (:8000) and operations (:8001) servers and the loaded model.
         .target(
             name: "VigilServer",
             dependencies: [
                 "VigilModel",
+                "VigilMLflow",
                 "VigilMonitoring",
                 "VigilPython",
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -84,6 +91,11 @@ let package = Package(
         .testTarget(
             name: "VigilPythonTests",
             dependencies: ["VigilPython"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "VigilMLflowTests",
+            dependencies: ["VigilMLflow"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

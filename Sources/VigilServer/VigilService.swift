@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Logging
 import ServiceLifecycle
+import VigilMLflow
 import VigilModel
 import VigilMonitoring
 
@@ -34,13 +35,21 @@ package struct VigilService {
     package func loadModel(registry: MetricsRegistry) async throws -> ServedModel {
         let clock = ContinuousClock()
         let start = clock.now
-        let directory = URL(fileURLWithPath: configuration.model).standardizedFileURL
+        // A local directory as it is; an MLflow URI through the tracking server and the cache.
+        let resolved: ResolvedModel
+        do {
+            resolved = try await ModelSource.resolve(configuration.model, logger: logger)
+        } catch {
+            throw ModelLoadError(description: "Cannot load \(configuration.model): \(error)")
+        }
+        let directory = URL(fileURLWithPath: resolved.localDirectory).standardizedFileURL
+        let isLocal = (try? ModelURI(parsing: configuration.model).isLocal) ?? true
         let loaded = try await configuration.loader.load(directory: directory.path, logger: logger)
         let labels = ModelLabels(
-            name: configuration.modelName ?? directory.lastPathComponent,
-            version: configuration.modelVersion ?? Self.versionLabel(loaded.manifest),
-            uri: directory.path,
-            runID: loaded.manifest.runID ?? "",
+            name: configuration.modelName ?? resolved.name ?? directory.lastPathComponent,
+            version: configuration.modelVersion ?? resolved.version ?? Self.versionLabel(loaded.manifest),
+            uri: isLocal ? directory.path : resolved.uri,
+            runID: resolved.runID ?? loaded.manifest.runID ?? "",
             flavor: loaded.flavor,
             runtime: loaded.scorer.runtime)
         let metrics = registry.modelMetrics(for: labels)

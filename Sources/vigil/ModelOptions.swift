@@ -5,7 +5,7 @@ import VigilServer
 
 /// The options that say which model to load and how to run it, shared by `serve` and `predict`.
 struct ModelOptions: ParsableArguments {
-    @Option(help: "A local MLflow model directory (default: the demo model in examples/demo). [VIGIL_MODEL]")
+    @Option(help: "A local MLflow model directory, or models:/NAME/VERSION, models:/NAME@ALIAS, models:/NAME/STAGE, models:/NAME/latest, models:/m-ID, runs:/RUN/PATH, mlflow-artifacts:/PATH resolved against MLFLOW_TRACKING_URI (default: the demo model in examples/demo). [VIGIL_MODEL]")
     var model: String?
     @Option(help: "auto (native where Vigil has a runtime, else Python), native or python (default auto). [VIGIL_RUNTIME]")
     var runtime: String?
