@@ -434,12 +434,13 @@ extension DriftMonitor {
     /// Throws when a profile exists but cannot be read or is invalid.
     package static func load(
         modelDirectory: String, profilePath: String? = nil, labels: ModelLabels, registry: PrometheusCollectorRegistry,
-        windowSize: Int = 1000, minimumRows: Int = 200, thresholds: DriftThresholds = DriftThresholds(), maxFeatures: Int = 100
+        windowSize: Int = 1000, minimumRows: Int = 200, thresholds: DriftThresholds = DriftThresholds(), maxFeatures: Int = 100,
+        scoreEvery: Int = 64
     ) throws -> DriftMonitor? {
         let profile = try profilePath.map { try DriftProfile.load(path: $0) } ?? DriftProfile.load(modelDirectory: modelDirectory)
         guard let profile else { return nil }
         return DriftMonitor(
             profile: profile, labels: labels, registry: registry, windowSize: windowSize, minimumRows: minimumRows,
-            thresholds: thresholds, maxFeatures: maxFeatures)
+            thresholds: thresholds, maxFeatures: maxFeatures, scoreEvery: scoreEvery)
     }
 }
