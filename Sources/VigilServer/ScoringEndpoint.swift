@@ -1,6 +1,7 @@
 import NIOCore
 import VigilModel
 import VigilMonitoring
+import VigilPython
 
 /// MLflow's scoring protocol, independent of the HTTP stack that carries it: a request's method,
 /// path, content type and body in, status, content type and body out, with the version's
@@ -53,8 +54,31 @@ package struct ScoringEndpoint: Sendable {
     package func nativeInvocations(
         contentType: String?, body: Result<ByteBuffer, ScoringError>, startedAt start: ContinuousClock.Instant
     ) -> Answer? {
-        guard let model = slot.current else { return Self.noModel }
+        guard let model = slot.acquire() else { return Self.noModel }
+        defer { model.requests.end() }
         guard case .native(let pipeline) = model.scorer else { return nil }
+        return Self.native(model, pipeline, contentType: contentType, body: body, startedAt: start)
+    }
+
+    /// Scores one request with whichever runtime serves the model. The version is read once and
+    /// held until the answer is ready, so a version swap in between never fails the request.
+    package func invocations(
+        contentType: String?, body: Result<ByteBuffer, ScoringError>, startedAt start: ContinuousClock.Instant
+    ) async -> Answer {
+        guard let model = slot.acquire() else { return Self.noModel }
+        defer { model.requests.end() }
+        switch model.scorer {
+        case .native(let pipeline):
+            return Self.native(model, pipeline, contentType: contentType, body: body, startedAt: start)
+        case .python(let pool):
+            return await Self.python(model, pool, contentType: contentType, body: body, startedAt: start)
+        }
+    }
+
+    private static func native(
+        _ model: ServedModel, _ pipeline: ScoringPipeline, contentType: String?, body: Result<ByteBuffer, ScoringError>,
+        startedAt start: ContinuousClock.Instant
+    ) -> Answer {
         let metrics = model.metrics
         metrics.inFlight.increment()
         defer { metrics.inFlight.decrement() }
@@ -83,12 +107,10 @@ package struct ScoringEndpoint: Sendable {
         }
     }
 
-    /// Scores one request with whichever runtime serves the model.
-    package func invocations(
-        contentType: String?, body: Result<ByteBuffer, ScoringError>, startedAt start: ContinuousClock.Instant
+    private static func python(
+        _ model: ServedModel, _ pool: PythonWorkerPool, contentType: String?, body: Result<ByteBuffer, ScoringError>,
+        startedAt start: ContinuousClock.Instant
     ) async -> Answer {
-        if let answer = nativeInvocations(contentType: contentType, body: body, startedAt: start) { return answer }
-        guard let model = slot.current, case .python(let pool) = model.scorer else { return Self.noModel }
         let metrics = model.metrics
         metrics.inFlight.increment()
         defer { metrics.inFlight.decrement() }

@@ -11,6 +11,8 @@ package struct ServedModel: Sendable {
     /// Drift against the training profile, when the model has one (native runtimes only: the
     /// Python runtime never sees the decoded rows).
     package let drift: DriftMonitor?
+    /// Requests holding this version; a replaced version is retired once it drops to zero.
+    package let requests = RequestCount()
 
     package init(labels: ModelLabels, scorer: Scorer, metrics: ModelMetrics, drift: DriftMonitor? = nil) {
         self.labels = labels
@@ -18,6 +20,20 @@ package struct ServedModel: Sendable {
         self.metrics = metrics
         self.drift = drift
     }
+}
+
+/// How many requests hold one served version. Unlike the `mlflow_inference_in_flight` gauge it
+/// can be read, and `ModelSlot` counts a request in the same lock that hands the version out.
+package final class RequestCount: Sendable {
+    private let count = Atomic<Int>(0)
+
+    package init() {}
+
+    package var value: Int { count.load(ordering: .acquiring) }
+
+    func begin() { count.wrappingAdd(1, ordering: .relaxed) }
+
+    package func end() { count.wrappingSubtract(1, ordering: .releasing) }
 }
 
 /// The version being served. Requests read it once; a version change swaps it whole.
@@ -30,6 +46,15 @@ package final class ModelSlot: Sendable {
 
     package var current: ServedModel? {
         model.withLock { $0 }
+    }
+
+    /// The current version, counted as held by one more request until `requests.end()`. Counting
+    /// under the slot's lock means that once `swap` returns, nothing new can start on the old version.
+    package func acquire() -> ServedModel? {
+        model.withLock { current in
+            current?.requests.begin()
+            return current
+        }
     }
 
     /// Puts `new` in place and returns the version it replaced.
