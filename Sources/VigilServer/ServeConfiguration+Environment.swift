@@ -13,14 +13,16 @@ package struct ServeFlags: Sendable {
     package var envManager: String?
     package var timeout: Int?
     package var profile: String?
+    package var pollInterval: Int?
 
     package init(
         model: String? = nil, host: String? = nil, port: Int? = nil, metricsPort: Int? = nil,
         modelName: String? = nil, modelVersion: String? = nil, maxRequestBytes: Int? = nil,
         runtime: String? = nil, workers: Int? = nil, python: String? = nil, envManager: String? = nil, timeout: Int? = nil,
-        profile: String? = nil
+        profile: String? = nil, pollInterval: Int? = nil
     ) {
         self.profile = profile
+        self.pollInterval = pollInterval
         self.runtime = runtime
         self.workers = workers
         self.python = python
@@ -62,6 +64,7 @@ extension ServeConfiguration {
         /// MLflow's own variable, with MLflow's meaning.
         case timeout = "MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT"
         case profile = "VIGIL_PROFILE"
+        case pollInterval = "VIGIL_POLL_INTERVAL"
     }
 
     /// Flags first, then `VIGIL_*` variables, then defaults; `defaultModel` when neither names a model.
@@ -89,6 +92,7 @@ extension ServeConfiguration {
         modelName = text(flags.modelName, .modelName)
         modelVersion = text(flags.modelVersion, .modelVersion)
         profile = text(flags.profile, .profile)
+        pollInterval = try number(flags.pollInterval, .pollInterval, in: 0...86_400) ?? pollInterval
         if let stack = environment["VIGIL_HTTP_STACK"], !stack.isEmpty {
             guard let parsed = HTTPStack(rawValue: stack) else {
                 throw ConfigurationError(description: "VIGIL_HTTP_STACK must be nio or hummingbird, got '\(stack)'")
@@ -137,6 +141,7 @@ extension ServeConfiguration.Variable {
         case .envManager: "--env-manager"
         case .timeout: "--timeout"
         case .profile: "--profile"
+        case .pollInterval: "--poll-interval"
         }
     }
 }

@@ -22,6 +22,8 @@ package struct ServeConfiguration: Sendable {
     /// Which HTTP stack carries the scoring port (`VIGIL_HTTP_STACK`); both answer the same,
     /// the choice exists so the two can be measured side by side.
     package var httpStack = HTTPStack.nio
+    /// Seconds between polls of the registry when `model` names an alias, a stage or `latest`; 0 turns following off.
+    package var pollInterval = 30
 
     package enum HTTPStack: String, Sendable {
         case nio, hummingbird

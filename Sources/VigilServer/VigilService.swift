@@ -21,10 +21,15 @@ package struct VigilService {
 
     package func run() async throws {
         let registry = MetricsRegistry(buildVersion: Self.version, buckets: configuration.buckets)
-        let served = try await loadModel(registry: registry)
+        let (served, registryVersion) = try await loadVersion(registry: registry)
         let slot = ModelSlot(served)
-        // ServiceGroup stops services in reverse order: the ports drain first, then the Python workers.
-        let services: [any Service] = [ScorerService(slot: slot)] + makeApplications(registry: registry, slot: slot)
+        // ServiceGroup stops services in reverse order: the ports drain first, then the follower (a version
+        // mid-load is stopped, replaced ones retired), then the served version's Python workers.
+        var services: [any Service] = [ScorerService(slot: slot)]
+        if let follower = makeFollower(registry: registry, slot: slot, served: served, registryVersion: registryVersion) {
+            services.append(follower)
+        }
+        services += makeApplications(registry: registry, slot: slot)
         let group = ServiceGroup(
             configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
@@ -33,47 +38,42 @@ package struct VigilService {
 
     /// Loads the configured model and registers its series.
     package func loadModel(registry: MetricsRegistry) async throws -> ServedModel {
-        let clock = ContinuousClock()
-        let start = clock.now
-        // A local directory as it is; an MLflow URI through the tracking server and the cache.
-        let resolved: ResolvedModel
+        try await loadVersion(registry: registry).served
+    }
+
+    /// The configured model, served, and the registry version it resolved to (nil outside a registry).
+    func loadVersion(registry: MetricsRegistry) async throws -> (served: ServedModel, registryVersion: String?) {
+        let loader = VersionLoader(configuration: configuration, registry: registry, logger: logger)
+        let candidate = try await loader.load(try await loader.resolve())
         do {
-            resolved = try await ModelSource.resolve(configuration.model, logger: logger)
+            return (try loader.publish(candidate), candidate.resolved.version)
         } catch {
-            throw ModelLoadError(description: "Cannot load \(configuration.model): \(error)")
+            await loader.discard(candidate)
+            throw error
         }
-        let directory = URL(fileURLWithPath: resolved.localDirectory).standardizedFileURL
-        let isLocal = (try? ModelURI(parsing: configuration.model).isLocal) ?? true
-        let loaded = try await configuration.loader.load(directory: directory.path, logger: logger)
-        let labels = ModelLabels(
-            name: configuration.modelName ?? resolved.name ?? directory.lastPathComponent,
-            version: configuration.modelVersion ?? resolved.version ?? Self.versionLabel(loaded.manifest),
-            uri: isLocal ? directory.path : resolved.uri,
-            runID: resolved.runID ?? loaded.manifest.runID ?? "",
-            flavor: loaded.flavor,
-            runtime: loaded.scorer.runtime)
-        let metrics = registry.modelMetrics(for: labels)
-        let drift: DriftMonitor?
+    }
+
+    /// A follower when `--model` names an alias, a stage or `latest` and polling is on.
+    func makeFollower(registry: MetricsRegistry, slot: ModelSlot, served: ServedModel, registryVersion: String?) -> RegistryFollower? {
+        guard configuration.pollInterval > 0 else { return nil }
+        let reference: RegistryReference
         do {
-            drift = try DriftMonitor.load(
-                modelDirectory: directory.path, profilePath: configuration.profile, labels: labels,
-                registry: registry.prometheus, scoreEvery: Int.max)  // scored at each scrape, off the request path
+            guard let moving = try RegistryReference(uri: configuration.model) else { return nil }
+            reference = moving
         } catch {
-            throw ModelLoadError(description: "The drift profile cannot be used: \(error)")
+            logger.warning("not following the registry", metadata: ["model.uri": "\(configuration.model)", "error": "\(error)"])
+            return nil
         }
-        if drift != nil, case .python = loaded.scorer {
-            logger.warning("drift monitoring needs a native runtime; the Python runtime does not decode rows in Vigil")
+        if configuration.modelVersion != nil {
+            logger.warning(
+                "--model-version is set: every version followed carries the same model_version label",
+                metadata: ["model.uri": "\(configuration.model)"])
         }
-        let seconds = (clock.now - start).seconds
-        metrics.recordLoad(durationSeconds: seconds, loadedAtUnixSeconds: Date().timeIntervalSince1970)
-        logger.info(
-            "model loaded",
-            metadata: [
-                "model.name": "\(labels.name)", "model.version": "\(labels.version)", "model.flavor": "\(labels.flavor)",
-                "model.runtime": "\(labels.runtime)", "load.ms": "\(Int((seconds * 1000).rounded()))",
-                "drift": "\(drift == nil ? "off (no profile)" : "on")",
-            ])
-        return ServedModel(labels: labels, scorer: loaded.scorer, metrics: metrics, drift: drift)
+        return RegistryFollower(
+            reference: reference, interval: .seconds(configuration.pollInterval),
+            loader: VersionLoader(configuration: configuration, registry: registry, logger: logger), slot: slot,
+            metrics: FollowMetrics(registry: registry, modelName: served.labels.name), servingVersion: registryVersion,
+            logger: logger)
     }
 
     /// A local model has no registry version: the start of its `model_uuid` tells one saved

@@ -23,6 +23,10 @@ struct Serve: AsyncParsableCommand {
     var maxRequestBytes: Int?
     @Option(help: "Drift profile from `vigil profile` (default: vigil_profile.json in the model directory, if any). [VIGIL_PROFILE]")
     var profile: String?
+    @Option(help: ArgumentHelp(
+        "Seconds between registry polls when --model names an alias, a stage or latest; a new version is loaded, "
+            + "warmed up and swapped in (default 30, 0: off). [VIGIL_POLL_INTERVAL]"))
+    var pollInterval: Int?
 
     func run() async throws {
         let configuration = try modelOptions.configuration { flags in
@@ -33,6 +37,7 @@ struct Serve: AsyncParsableCommand {
             flags.modelVersion = modelVersion
             flags.maxRequestBytes = maxRequestBytes
             flags.profile = profile
+            flags.pollInterval = pollInterval
         }
         let logger = try modelOptions.logger()
         do {
