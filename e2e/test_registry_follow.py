@@ -107,9 +107,22 @@ def set_production(registry, version):
         {"name": NAME, "version": version, "stage": "Production", "archive_existing_versions": True})
 
 
-def serve(registry, model):
+def serve(registry, model, *extra_args):
     env = dict(os.environ, MLFLOW_TRACKING_URI=registry["uri"], VIGIL_CACHE_DIR=str(registry["cache"]))
-    return VigilServer(model=model, extra_args=("--poll-interval", "1"), env=env, ready_timeout=60)
+    return VigilServer(model=model, extra_args=("--poll-interval", "1", *extra_args), env=env, ready_timeout=180)
+
+
+def python_workers(registry, version):
+    """Processes whose command line names version's directory in the cache: its Python workers."""
+    directory = str(registry["cache"] / NAME / version).encode()
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            if proc.name.isdigit() and directory in (proc / "cmdline").read_bytes():
+                found.append(int(proc.name))
+        except OSError:
+            pass  # the process exited while we looked
+    return found
 
 
 def predict(server):
@@ -258,3 +271,41 @@ def test_stage_and_latest_are_followed(registry, form):
         assert served_version(server) == "2"
     finally:
         server.stop()
+
+
+def test_python_runtime_versions_swap_and_the_old_workers_stop(registry, python_bin):
+    expected = registry["expected"]
+    set_alias(registry, "1")
+    server = serve(registry, f"models:/{NAME}@champion", "--runtime", "python", "--python", python_bin)
+    try:
+        assert predict(server) == expected["1"]
+        assert python_workers(registry, "1")
+        with RequestLoop(server) as loop:
+            loop.wait_for(10)
+            set_alias(registry, "2")
+            wait_until(lambda: predict(server) == expected["2"], 180, "version 2 served")
+            wait_until(lambda: not python_workers(registry, "1"), 60, "version 1's workers stopped")
+            loop.wait_for(10)
+        assert loop.failures == []
+        assert python_workers(registry, "2")
+        assert info_versions(metrics(server)) == ["2"]
+    finally:
+        server.stop()
+        set_alias(registry, "1")
+
+
+def test_sigterm_during_a_load_stops_the_version_being_loaded(registry, python_bin):
+    set_alias(registry, "1")
+    server = serve(registry, f"models:/{NAME}@champion", "--runtime", "python", "--python", python_bin)
+    try:
+        set_alias(registry, "2")
+        # Version 2's workers take seconds to load MLflow: SIGTERM lands while they start.
+        starting = f"model.path={registry['cache'] / NAME / '2'} python="
+        wait_until(lambda: starting in server.process.output, 60, "version 2's workers starting")
+        assert server.process.terminate(timeout=120) == 0
+        assert "stopped" in server.process.output
+        # Whether SIGTERM came mid-load or just after the swap, no worker of either version outlives the server.
+        wait_until(lambda: not python_workers(registry, "1") and not python_workers(registry, "2"), 30, "workers gone")
+    finally:
+        server.stop()
+        set_alias(registry, "1")
