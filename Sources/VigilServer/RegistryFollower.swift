@@ -144,6 +144,11 @@ package struct RegistryFollower: Service {
         } catch {
             return Task.isCancelled ? .cancelled : .failed(.load, error)
         }
+        // A shutdown while it loaded: stop the candidate rather than warm it up or swap it in.
+        if Task.isCancelled {
+            await loader.discard(candidate)
+            return .cancelled
+        }
         do {
             try await loader.warmUp(candidate)
         } catch {
