@@ -232,7 +232,7 @@ def test_broken_version_is_not_switched_to(registry):
         assert all(answer == expected["2"] for answer in loop.answers)
         assert served_version(server) == "2"
         assert 'model_version="3"' not in metrics(server)
-        assert "new model version not loaded; still serving the old one" in server.process.output
+        assert "model update failed; the old version keeps serving" in server.process.output
         assert "malformed model file" in server.process.output
         # Polled every second, the same broken version waits for its backoff (a minute) before another try.
         time.sleep(3)

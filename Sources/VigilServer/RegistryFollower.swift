@@ -102,7 +102,7 @@ package struct RegistryFollower: Service {
                 let next = RetryBackoff(failed: version, at: .now, after: backoff)
                 backoff = next
                 logger.error(
-                    "new model version not loaded; still serving the old one",
+                    "model update failed; the old version keeps serving",
                     metadata: [
                         "model.uri": "\(reference.uri)", "version": "\(version)", "serving": "\(serving ?? "-")",
                         "step": "\(step.rawValue)", "retry.seconds": "\(RetryBackoff.delay(failures: next.failures).components.seconds)",
