@@ -13,6 +13,10 @@ package struct ServeFlags: Sendable {
     package var envManager: String?
     package var timeout: Int?
     package var profile: String?
+    package var driftWindow: Int?
+    package var driftWindowSeconds: Int?
+    package var driftMinRows: Int?
+    package var driftMaxFeatures: Int?
 
     package init(
         model: String? = nil, host: String? = nil, port: Int? = nil, metricsPort: Int? = nil,
@@ -62,6 +66,10 @@ extension ServeConfiguration {
         /// MLflow's own variable, with MLflow's meaning.
         case timeout = "MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT"
         case profile = "VIGIL_PROFILE"
+        case driftWindow = "VIGIL_DRIFT_WINDOW"
+        case driftWindowSeconds = "VIGIL_DRIFT_WINDOW_SECONDS"
+        case driftMinRows = "VIGIL_DRIFT_MIN_ROWS"
+        case driftMaxFeatures = "VIGIL_DRIFT_MAX_FEATURES"
     }
 
     /// Flags first, then `VIGIL_*` variables, then defaults; `defaultModel` when neither names a model.
@@ -89,6 +97,10 @@ extension ServeConfiguration {
         modelName = text(flags.modelName, .modelName)
         modelVersion = text(flags.modelVersion, .modelVersion)
         profile = text(flags.profile, .profile)
+        drift.windowSize = try number(flags.driftWindow, .driftWindow, in: 10...1_000_000) ?? drift.windowSize
+        drift.maxAge = try number(flags.driftWindowSeconds, .driftWindowSeconds, in: 1...31_536_000).map { .seconds($0) }
+        drift.minimumRows = try number(flags.driftMinRows, .driftMinRows, in: 1...1_000_000) ?? drift.minimumRows
+        drift.maxFeatures = try number(flags.driftMaxFeatures, .driftMaxFeatures, in: 0...10_000) ?? drift.maxFeatures
         if let stack = environment["VIGIL_HTTP_STACK"], !stack.isEmpty {
             guard let parsed = HTTPStack(rawValue: stack) else {
                 throw ConfigurationError(description: "VIGIL_HTTP_STACK must be nio or hummingbird, got '\(stack)'")
@@ -137,6 +149,10 @@ extension ServeConfiguration.Variable {
         case .envManager: "--env-manager"
         case .timeout: "--timeout"
         case .profile: "--profile"
+        case .driftWindow: "--drift-window"
+        case .driftWindowSeconds: "--drift-window-seconds"
+        case .driftMinRows: "--drift-min-rows"
+        case .driftMaxFeatures: "--drift-max-features"
         }
     }
 }

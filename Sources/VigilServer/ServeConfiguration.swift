@@ -15,6 +15,7 @@ package struct ServeConfiguration: Sendable {
     package var modelVersion: String?
     /// A drift profile; by default `vigil_profile.json` in the model directory, if present.
     package var profile: String?
+    package var drift = DriftSettings()
     package var limits = ScoringLimits()
     /// Which runtime serves the model, and how Python workers run when one is needed.
     package var loader = ModelLoader()

@@ -57,7 +57,7 @@ package struct VigilService {
         do {
             drift = try DriftMonitor.load(
                 modelDirectory: directory.path, profilePath: configuration.profile, labels: labels,
-                registry: registry.prometheus, scoreEvery: Int.max)  // scored at each scrape, off the request path
+                registry: registry.prometheus, settings: configuration.drift)
         } catch {
             throw ModelLoadError(description: "The drift profile cannot be used: \(error)")
         }
