@@ -86,6 +86,8 @@ package final class DriftMonitor: Sendable {
     private let missing: [Counter]
     private let outOfRange: [Counter]
     private let unseen: [Counter]
+    /// Feature name → its type-error counter.
+    private let typeErrors: [String: Counter]
 
     package init(
         profile: DriftProfile, labels: ModelLabels, registry: PrometheusCollectorRegistry, windowSize: Int = 1000,
@@ -119,6 +121,7 @@ package final class DriftMonitor: Sendable {
             "mlflow_feature_drift_window_rows", base, help: "Rows in the drift window")
         var thresholdGauges: [Gauge] = []
         var missing: [Counter] = [], outOfRange: [Counter] = [], unseen: [Counter] = []
+        var typeErrors: [String: Counter] = [:]
         for feature in tracked {
             for method in feature.methods {
                 let value = Self.threshold(method, feature: feature.profile, thresholds)
@@ -140,11 +143,15 @@ package final class DriftMonitor: Sendable {
                 "mlflow_feature_out_of_range_total", labels, help: "Numeric feature values outside the reference [min, max]"))
             unseen.append(registry.counter(
                 "mlflow_feature_unseen_category_total", labels, help: "Categorical feature values absent from the reference"))
+            typeErrors[feature.profile.name] = registry.counter(
+                "mlflow_feature_type_errors_total", labels,
+                help: "Requests refused because a feature's values could not take the signature's type")
         }
         self.thresholdGauges = thresholdGauges
         self.missing = missing
         self.outOfRange = outOfRange
         self.unseen = unseen
+        self.typeErrors = typeErrors
     }
 
     static func threshold(_ method: String, feature: FeatureProfile, _ t: DriftThresholds) -> Double {
@@ -198,6 +205,12 @@ package final class DriftMonitor: Sendable {
             }
             stripes[stripe % stripes.count].ring.withLock { $0.push(UnsafeBufferPointer(bins), rows: kept, stamp: stamp) }
         }
+    }
+
+    /// Counts a request refused because `feature`'s values did not fit its type; untracked names
+    /// (any string a client sends) are ignored, so labels stay those of the profile.
+    package func recordTypeError(feature: String) {
+        typeErrors[feature]?.increment()
     }
 
     // MARK: - Scores
@@ -324,7 +337,7 @@ package final class DriftMonitor: Sendable {
     package func unregister() {
         registry.unregisterGauge(windowRows)
         for gauge in thresholdGauges { registry.unregisterGauge(gauge) }
-        for counter in missing + outOfRange + unseen { registry.unregisterCounter(counter) }
+        for counter in missing + outOfRange + unseen + Array(typeErrors.values) { registry.unregisterCounter(counter) }
         series.withLock { series in
             for gauge in series.scoreGauges.values { registry.unregisterGauge(gauge) }
             for gauge in series.stateGauges.values { registry.unregisterGauge(gauge) }

@@ -195,6 +195,18 @@ struct Population {
         }
     }
 
+    @Test func typeErrorsCountOnlyProfiledFeatures() {
+        let registry = MetricsRegistry(buildVersion: "1")
+        let monitor = DriftMonitor(profile: referenceProfile(), labels: labels, registry: registry.prometheus)
+        monitor.recordTypeError(feature: "income")
+        monitor.recordTypeError(feature: "income")
+        monitor.recordTypeError(feature: "no such feature")  // a client's string never becomes a label
+        let text = lines(registry).filter { $0.hasPrefix("mlflow_feature_type_errors_total{") }
+        #expect(text.contains(#"mlflow_feature_type_errors_total{model_name="demo",model_version="3",feature="income"} 2"#))
+        #expect(text.count == 3)
+        #expect(!text.contains { $0.contains("no such feature") })
+    }
+
     @Test func countsMissingOutOfRangeAndUnseenValues() {
         let registry = MetricsRegistry(buildVersion: "1")
         let monitor = DriftMonitor(profile: referenceProfile(), labels: labels, registry: registry.prometheus)
