@@ -107,6 +107,12 @@ extension ServeConfiguration {
             }
             httpStack = parsed
         }
+        if let raw = environment["VIGIL_EVENT_LOOPS"], !raw.isEmpty {
+            guard let loops = Int(raw), (1...256).contains(loops) else {
+                throw ConfigurationError(description: "VIGIL_EVENT_LOOPS must be a whole number in 1...256, got '\(raw)'")
+            }
+            eventLoops = loops
+        }
         if let bytes = try number(flags.maxRequestBytes, .maxRequestBytes, in: 1...Int(Int32.max)) {
             limits.maxRequestBytes = bytes
         }

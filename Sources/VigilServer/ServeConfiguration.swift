@@ -23,6 +23,8 @@ package struct ServeConfiguration: Sendable {
     /// Which HTTP stack carries the scoring port (`VIGIL_HTTP_STACK`); both answer the same,
     /// the choice exists so the two can be measured side by side.
     package var httpStack = HTTPStack.nio
+    /// Event loop threads of the NIO scoring port (`VIGIL_EVENT_LOOPS`); nil: one per core.
+    package var eventLoops: Int?
 
     package enum HTTPStack: String, Sendable {
         case nio, hummingbird

@@ -58,6 +58,14 @@ import VigilMonitoring
         }
     }
 
+    @Test func eventLoopsComeFromTheEnvironment() throws {
+        #expect(try ServeConfiguration(flags: ServeFlags(), environment: [:], defaultModel: { "m" }).eventLoops == nil)
+        #expect(try ServeConfiguration(flags: ServeFlags(), environment: ["VIGIL_EVENT_LOOPS": "4"], defaultModel: { "m" }).eventLoops == 4)
+        #expect(throws: ConfigurationError.self) {
+            try ServeConfiguration(flags: ServeFlags(), environment: ["VIGIL_EVENT_LOOPS": "0"], defaultModel: { "m" })
+        }
+    }
+
     @Test func theDefaultModelIsOnlyLookedForWhenNoneIsNamed() throws {
         let configuration = try ServeConfiguration(
             flags: ServeFlags(model: "/m"), environment: [:], defaultModel: { throw ConfigurationError(description: "no demo") })

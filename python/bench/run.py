@@ -129,7 +129,7 @@ def main():
     parser.add_argument("--servers", default="vigil,mlflow",
                         help="comma-separated: vigil, vigil-hummingbird (the scoring port on Hummingbird), "
                              "vigil-python (MLflow's pyfunc in Vigil's workers, --mlflow-workers of them), "
-                             "vigil-nodrift (the model without its drift profile), mlflow")
+                             "vigil-nodrift (the model without its drift profile), vigil-Nloops (N event loops), mlflow")
     args = parser.parse_args()
 
     work = tempfile.mkdtemp(prefix="vigil-bench-")
@@ -148,13 +148,14 @@ def main():
         if name.startswith("vigil"):
             metrics = free_port()
             stack = "hummingbird" if name == "vigil-hummingbird" else "nio"
+            loops = {"VIGIL_EVENT_LOOPS": name.split("-")[1][:-5]} if name.endswith("loops") else {}
             extra = []
             if name == "vigil-python":
                 extra = ["--runtime", "python", "--python", sys.executable, "--workers", str(args.mlflow_workers)]
             model = no_drift if name == "vigil-nodrift" else args.model
             return Server(name, [args.vigil, "serve", "--model", str(model), "--port", str(port),
                                  "--metrics-port", str(metrics), *extra], port, f"{metrics}/readyz",
-                          env=dict(mlflow_env, VIGIL_HTTP_STACK=stack))
+                          env=dict(mlflow_env, VIGIL_HTTP_STACK=stack, **loops))
         return Server("mlflow", [os.path.join(venv_bin, "mlflow"), "models", "serve", "-m", args.model,
                                  "--env-manager", "local", "-h", "127.0.0.1", "-p", str(port),
                                  "-w", str(args.mlflow_workers)], port, f"{port}/ping", env=mlflow_env)

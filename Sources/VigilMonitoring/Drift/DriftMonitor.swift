@@ -364,8 +364,9 @@ struct ScoreSeries {
 
 /// One thread's share of the window, on its own cache lines.
 package final class WindowStripe: Sendable {
-    /// One stripe per core: NIO runs one event loop per core, and each loop thread keeps its stripe.
-    package static let defaultCount = max(2, ProcessInfo.processInfo.activeProcessorCount)
+    /// Two stripes per core: NIO runs one event loop per core by default, and each thread keeps its
+    /// stripe, so loops share none unless there are more of them than stripes.
+    package static let defaultCount = max(4, 2 * ProcessInfo.processInfo.activeProcessorCount)
     let ring: Mutex<StripeRing>
     // Keeps the next stripe's lock off this one's cache line (objects are allocated side by side).
     private let padding: (Int, Int, Int, Int, Int, Int, Int, Int) = (0, 0, 0, 0, 0, 0, 0, 0)
