@@ -8,6 +8,7 @@ import sys
 import mlflow
 import mlflow.xgboost
 import pandas as pd
+import pytest
 import requests
 
 from conftest import DEMO_MODEL, ROOT, VigilServer, vigil_binary, wait_until
@@ -30,9 +31,17 @@ def test_the_python_profile_equals_vigil_profile(tmp_path):
     assert from_python == from_vigil
 
 
-def test_log_model_adds_the_profile_next_to_mlmodel_and_vigil_serves_with_drift(tmp_path):
+@pytest.fixture
+def local_tracking(tmp_path):
+    """A sqlite tracking store in tmp_path for this test only (MLflow's tracking URI is process-global)."""
     mlflow.set_tracking_uri(f"sqlite:///{tmp_path / 'mlflow.db'}")
-    mlflow.set_experiment("profile-helper")
+    yield
+    mlflow.set_tracking_uri(None)
+
+
+def test_log_model_adds_the_profile_next_to_mlmodel_and_vigil_serves_with_drift(tmp_path, local_tracking):
+    experiment = mlflow.create_experiment("profile-helper", artifact_location=(tmp_path / "artifacts").as_uri())
+    mlflow.set_experiment(experiment_id=experiment)
     booster = mlflow.xgboost.load_model(str(DEMO_MODEL))
     data = pd.read_csv(TRAIN)
     with mlflow.start_run():
