@@ -49,5 +49,12 @@ def test_a_shifted_feature_and_only_it_drifts():
         assert after["credit_score"] == 2, after
         assert all(state == 0 for feature, state in after.items() if feature != "credit_score"), after
         assert re.search(r'mlflow_feature_drift_score\{[^}]*feature="credit_score",method="psi"\} ', text)
+
+        # A value that cannot be the signature's type: MLflow's 400, counted against that feature.
+        bad = {"dataframe_split": {"columns": FEATURES, "data": [[40, 50, 10, 36, "n/a", 0.2, 3, 0]]}}
+        assert requests.post(server.url("/invocations"), json=bad, timeout=10).status_code == 400
+        text = requests.get(server.ops("/metrics"), timeout=10).text
+        assert re.search(r'mlflow_feature_type_errors_total\{[^}]*feature="credit_score"\} 1\b', text), text
+        assert re.search(r'mlflow_feature_type_errors_total\{[^}]*feature="age"\} 0\b', text)
     finally:
         server.stop()

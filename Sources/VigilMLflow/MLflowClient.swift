@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 #if canImport(FoundationNetworking)
 import FoundationNetworking
@@ -59,15 +60,39 @@ package struct TrackingConfiguration: Sendable {
                     + "(run `mlflow server` and point MLFLOW_TRACKING_URI at it).")
         }
         var authorization: String?
-        if let user = environment["MLFLOW_TRACKING_USERNAME"], let password = environment["MLFLOW_TRACKING_PASSWORD"],
-            !user.isEmpty, !password.isEmpty
-        {
+        // As MLflow's `read_mlflow_creds`: each variable wins over its line in ~/.mlflow/credentials.
+        let file = Self.credentialsFile(home: environment["HOME"])
+        let user = environment["MLFLOW_TRACKING_USERNAME"].flatMap { $0.isEmpty ? nil : $0 } ?? file["mlflow_tracking_username"]
+        let password = environment["MLFLOW_TRACKING_PASSWORD"].flatMap { $0.isEmpty ? nil : $0 } ?? file["mlflow_tracking_password"]
+        if let user, let password, !user.isEmpty, !password.isEmpty {
             authorization = "Basic " + Data("\(user):\(password)".utf8).base64EncodedString()
         } else if let token = environment["MLFLOW_TRACKING_TOKEN"], !token.isEmpty {
             authorization = "Bearer \(token)"
         }
         let insecure = ["true", "1", "yes"].contains(environment["MLFLOW_TRACKING_INSECURE_TLS"]?.lowercased() ?? "")
         self.init(baseURL: url, authorization: authorization, insecureTLS: insecure)
+    }
+
+    /// The `[mlflow]` section of `~/.mlflow/credentials` (MLflow's INI file of tracking credentials):
+    /// lowercased key → value; empty when the file is absent or unreadable.
+    static func credentialsFile(home: String?) -> [String: String] {
+        guard let home, let text = try? String(contentsOfFile: home + "/.mlflow/credentials", encoding: .utf8) else {
+            return [:]
+        }
+        var section = ""
+        var values: [String: String] = [:]
+        for raw in text.split(whereSeparator: \.isNewline) {
+            let line = raw.trimmingCharacters(in: .whitespaces)
+            if line.isEmpty || line.hasPrefix("#") || line.hasPrefix(";") { continue }
+            if line.hasPrefix("["), line.hasSuffix("]") {
+                section = String(line.dropFirst().dropLast()).trimmingCharacters(in: .whitespaces)
+                continue
+            }
+            guard section == "mlflow", let separator = line.firstIndex(where: { $0 == "=" || $0 == ":" }) else { continue }
+            let key = line[..<separator].trimmingCharacters(in: .whitespaces).lowercased()
+            values[key] = line[line.index(after: separator)...].trimmingCharacters(in: .whitespaces)
+        }
+        return values
     }
 }
 
@@ -76,17 +101,15 @@ package struct TrackingConfiguration: Sendable {
 package struct MLflowClient: Sendable {
     package let configuration: TrackingConfiguration
     let session: URLSession
+    let delegate: SessionDelegate
 
     package init(configuration: TrackingConfiguration) {
         self.configuration = configuration
         let sessionConfiguration = URLSessionConfiguration.ephemeral
         sessionConfiguration.timeoutIntervalForRequest = 30
         sessionConfiguration.timeoutIntervalForResource = 3600
-        if configuration.insecureTLS {
-            session = URLSession(configuration: sessionConfiguration, delegate: InsecureTLSDelegate(), delegateQueue: nil)
-        } else {
-            session = URLSession(configuration: sessionConfiguration)
-        }
+        delegate = SessionDelegate(insecureTLS: configuration.insecureTLS)
+        session = URLSession(configuration: sessionConfiguration, delegate: delegate, delegateQueue: nil)
     }
 
     // MARK: Requests
@@ -147,9 +170,20 @@ package struct MLflowClient: Sendable {
         } catch let error as MLflowError {
             throw error
         } catch {
-            throw MLflowError.unreachable(url: request.url?.absoluteString ?? "?", reason: error.localizedDescription)
+            throw transportError(error, url: request.url?.absoluteString ?? "?")
         }
     }
+
+    /// What a failed transfer means: a refused login (see `SessionDelegate`) or an unreachable server.
+    func transportError(_ error: any Error, url: String) -> MLflowError {
+        if (error as? URLError)?.code == .cancelled, delegate.takeLoginChallenge(for: url) {
+            return .api(status: 401, code: nil, message: "The tracking server asks for a login." + Self.credentialsHint, url: url)
+        }
+        return .unreachable(url: url, reason: error.localizedDescription)
+    }
+
+    static let credentialsHint =
+        " Set MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD (or ~/.mlflow/credentials), or MLFLOW_TRACKING_TOKEN."
 
     static func object(_ data: Data, url: URL) throws -> [String: Any] {
         if data.isEmpty { return [:] }
@@ -169,10 +203,7 @@ package struct MLflowClient: Sendable {
         if status >= 500 && status != 501 {
             throw MLflowError.unreachable(url: url.absoluteString, reason: "HTTP \(status): \(message)")
         }
-        var hint = ""
-        if status == 401 {
-            hint = " Set MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD, or MLFLOW_TRACKING_TOKEN."
-        }
+        let hint = status == 401 ? credentialsHint : ""
         throw MLflowError.api(status: status, code: object?["error_code"] as? String, message: message + hint, url: url.absoluteString)
     }
 
@@ -207,7 +238,7 @@ package struct MLflowClient: Sendable {
         do {
             (location, response) = try await session.download(for: request)
         } catch {
-            throw MLflowError.unreachable(url: url.absoluteString, reason: error.localizedDescription)
+            throw transportError(error, url: url.absoluteString)
         }
         guard let http = response as? HTTPURLResponse else {
             throw MLflowError.invalid("Not an HTTP response from \(url.absoluteString)")
@@ -224,14 +255,25 @@ package struct MLflowClient: Sendable {
     }
 }
 
-/// `MLFLOW_TRACKING_INSECURE_TLS=true`: accept any server certificate (where the platform lets a delegate decide).
-final class InsecureTLSDelegate: NSObject, URLSessionDelegate, Sendable {
+/// Answers the session's challenges. A server certificate: accepted as is with
+/// `MLFLOW_TRACKING_INSECURE_TLS=true` (where the platform lets a delegate decide). An HTTP login
+/// (401 with `WWW-Authenticate`): Vigil sends its credentials up front, so a challenge means none or
+/// wrong ones; it is refused and remembered, because Linux Foundation's default handling waits forever
+/// and a refusal surfaces only as "cancelled".
+final class SessionDelegate: NSObject, URLSessionTaskDelegate, Sendable {
+    let insecureTLS: Bool
+    private let challenged = Mutex<Set<String>>([])
+
+    init(insecureTLS: Bool) {
+        self.insecureTLS = insecureTLS
+    }
+
     func urlSession(
         _ session: URLSession, didReceive challenge: URLAuthenticationChallenge,
         completionHandler: @escaping @Sendable (URLSession.AuthChallengeDisposition, URLCredential?) -> Void
     ) {
         #if canImport(Security)
-        if challenge.protectionSpace.authenticationMethod == NSURLAuthenticationMethodServerTrust,
+        if insecureTLS, challenge.protectionSpace.authenticationMethod == NSURLAuthenticationMethodServerTrust,
             let trust = challenge.protectionSpace.serverTrust
         {
             completionHandler(.useCredential, URLCredential(trust: trust))
@@ -239,5 +281,28 @@ final class InsecureTLSDelegate: NSObject, URLSessionDelegate, Sendable {
         }
         #endif
         completionHandler(.performDefaultHandling, nil)
+    }
+
+    func urlSession(
+        _ session: URLSession, task: URLSessionTask, didReceive challenge: URLAuthenticationChallenge,
+        completionHandler: @escaping @Sendable (URLSession.AuthChallengeDisposition, URLCredential?) -> Void
+    ) {
+        let logins = [
+            NSURLAuthenticationMethodHTTPBasic, NSURLAuthenticationMethodHTTPDigest, NSURLAuthenticationMethodDefault,
+            NSURLAuthenticationMethodNTLM, NSURLAuthenticationMethodNegotiate,
+        ]
+        guard logins.contains(challenge.protectionSpace.authenticationMethod) else {
+            self.urlSession(session, didReceive: challenge, completionHandler: completionHandler)
+            return
+        }
+        if let url = task.originalRequest?.url?.absoluteString {
+            challenged.withLock { _ = $0.insert(url) }
+        }
+        completionHandler(.cancelAuthenticationChallenge, nil)
+    }
+
+    /// Whether the request to `url` was cancelled because the server asked for a login (forgets it).
+    func takeLoginChallenge(for url: String) -> Bool {
+        challenged.withLock { $0.remove(url) != nil }
     }
 }

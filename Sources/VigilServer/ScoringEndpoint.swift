@@ -102,6 +102,7 @@ package struct ScoringEndpoint: Sendable {
             return Answer(status: 200, contentType: "application/json", body: ByteBuffer(bytes: encoded))
         } catch {
             let answer = Self.answer(for: error)
+            if let column = error.column { model.drift?.recordTypeError(feature: column) }
             metrics.recordRequest(status: answer.status, seconds: (clock.now - start).seconds, rows: nil, failure: error.reason)
             return answer
         }

@@ -17,17 +17,36 @@ package struct ScoringServer: Service {
     let endpoint: ScoringEndpoint
     let host: String
     let port: Int
+    /// Event loop threads; nil shares NIO's singleton group (one loop per core).
+    let eventLoops: Int?
     let onRunning: @Sendable (_ port: Int) -> Void
 
-    package init(endpoint: ScoringEndpoint, host: String, port: Int, onRunning: @escaping @Sendable (Int) -> Void) {
+    package init(
+        endpoint: ScoringEndpoint, host: String, port: Int, eventLoops: Int? = nil, onRunning: @escaping @Sendable (Int) -> Void
+    ) {
         self.endpoint = endpoint
         self.host = host
         self.port = port
+        self.eventLoops = eventLoops
         self.onRunning = onRunning
     }
 
     package func run() async throws {
-        let group = MultiThreadedEventLoopGroup.singleton
+        if let eventLoops {
+            let group = MultiThreadedEventLoopGroup(numberOfThreads: eventLoops)
+            do {
+                try await serve(on: group)
+            } catch {
+                try? await group.shutdownGracefully()
+                throw error
+            }
+            try await group.shutdownGracefully()
+        } else {
+            try await serve(on: MultiThreadedEventLoopGroup.singleton)
+        }
+    }
+
+    private func serve(on group: MultiThreadedEventLoopGroup) async throws {
         let quiescing = ServerQuiescingHelper(group: group)
         let drained = group.next().makePromise(of: Void.self)
         let endpoint = self.endpoint

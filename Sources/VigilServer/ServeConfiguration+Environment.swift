@@ -14,6 +14,10 @@ package struct ServeFlags: Sendable {
     package var timeout: Int?
     package var profile: String?
     package var pollInterval: Int?
+    package var driftWindow: Int?
+    package var driftWindowSeconds: Int?
+    package var driftMinRows: Int?
+    package var driftMaxFeatures: Int?
 
     package init(
         model: String? = nil, host: String? = nil, port: Int? = nil, metricsPort: Int? = nil,
@@ -65,6 +69,10 @@ extension ServeConfiguration {
         case timeout = "MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT"
         case profile = "VIGIL_PROFILE"
         case pollInterval = "VIGIL_POLL_INTERVAL"
+        case driftWindow = "VIGIL_DRIFT_WINDOW"
+        case driftWindowSeconds = "VIGIL_DRIFT_WINDOW_SECONDS"
+        case driftMinRows = "VIGIL_DRIFT_MIN_ROWS"
+        case driftMaxFeatures = "VIGIL_DRIFT_MAX_FEATURES"
     }
 
     /// Flags first, then `VIGIL_*` variables, then defaults; `defaultModel` when neither names a model.
@@ -93,11 +101,21 @@ extension ServeConfiguration {
         modelVersion = text(flags.modelVersion, .modelVersion)
         profile = text(flags.profile, .profile)
         pollInterval = try number(flags.pollInterval, .pollInterval, in: 0...86_400) ?? pollInterval
+        drift.windowSize = try number(flags.driftWindow, .driftWindow, in: 10...1_000_000) ?? drift.windowSize
+        drift.maxAge = try number(flags.driftWindowSeconds, .driftWindowSeconds, in: 1...31_536_000).map { .seconds($0) }
+        drift.minimumRows = try number(flags.driftMinRows, .driftMinRows, in: 1...1_000_000) ?? drift.minimumRows
+        drift.maxFeatures = try number(flags.driftMaxFeatures, .driftMaxFeatures, in: 0...10_000) ?? drift.maxFeatures
         if let stack = environment["VIGIL_HTTP_STACK"], !stack.isEmpty {
             guard let parsed = HTTPStack(rawValue: stack) else {
                 throw ConfigurationError(description: "VIGIL_HTTP_STACK must be nio or hummingbird, got '\(stack)'")
             }
             httpStack = parsed
+        }
+        if let raw = environment["VIGIL_EVENT_LOOPS"], !raw.isEmpty {
+            guard let loops = Int(raw), (1...256).contains(loops) else {
+                throw ConfigurationError(description: "VIGIL_EVENT_LOOPS must be a whole number in 1...256, got '\(raw)'")
+            }
+            eventLoops = loops
         }
         if let bytes = try number(flags.maxRequestBytes, .maxRequestBytes, in: 1...Int(Int32.max)) {
             limits.maxRequestBytes = bytes
@@ -142,6 +160,10 @@ extension ServeConfiguration.Variable {
         case .timeout: "--timeout"
         case .profile: "--profile"
         case .pollInterval: "--poll-interval"
+        case .driftWindow: "--drift-window"
+        case .driftWindowSeconds: "--drift-window-seconds"
+        case .driftMinRows: "--drift-min-rows"
+        case .driftMaxFeatures: "--drift-max-features"
         }
     }
 }

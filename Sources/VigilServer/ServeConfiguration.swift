@@ -15,6 +15,7 @@ package struct ServeConfiguration: Sendable {
     package var modelVersion: String?
     /// A drift profile; by default `vigil_profile.json` in the model directory, if present.
     package var profile: String?
+    package var drift = DriftSettings()
     package var limits = ScoringLimits()
     /// Which runtime serves the model, and how Python workers run when one is needed.
     package var loader = ModelLoader()
@@ -24,6 +25,8 @@ package struct ServeConfiguration: Sendable {
     package var httpStack = HTTPStack.nio
     /// Seconds between polls of the registry when `model` names an alias, a stage or `latest`; 0 turns following off.
     package var pollInterval = 30
+    /// Event loop threads of the NIO scoring port (`VIGIL_EVENT_LOOPS`); nil: one per core.
+    package var eventLoops: Int?
 
     package enum HTTPStack: String, Sendable {
         case nio, hummingbird

@@ -83,7 +83,7 @@ package struct VersionLoader: Sendable {
         do {
             drift = try DriftMonitor.load(
                 modelDirectory: candidate.directory.path, profilePath: configuration.profile, labels: labels,
-                registry: registry.prometheus, scoreEvery: Int.max)  // scored at each scrape, off the request path
+                registry: registry.prometheus, settings: configuration.drift)
         } catch {
             throw ModelLoadError(description: "The drift profile cannot be used: \(error)")
         }

@@ -101,7 +101,8 @@ package struct VigilService {
         switch configuration.httpStack {
         case .nio:
             scoring = ScoringServer(
-                endpoint: endpoint, host: configuration.host, port: configuration.port, onRunning: announce)
+                endpoint: endpoint, host: configuration.host, port: configuration.port,
+                eventLoops: configuration.eventLoops, onRunning: announce)
         case .hummingbird:
             scoring = Application(
                 responder: ScoringResponder(endpoint: endpoint),

@@ -27,6 +27,14 @@ struct Serve: AsyncParsableCommand {
         "Seconds between registry polls when --model names an alias, a stage or latest; a new version is loaded, "
             + "warmed up and swapped in (default 30, 0: off). [VIGIL_POLL_INTERVAL]"))
     var pollInterval: Int?
+    @Option(help: "Rows in each version's drift window (default 1000). [VIGIL_DRIFT_WINDOW]")
+    var driftWindow: Int?
+    @Option(help: "Also drop rows older than this many seconds from the drift window (default: no age limit). [VIGIL_DRIFT_WINDOW_SECONDS]")
+    var driftWindowSeconds: Int?
+    @Option(help: "Values a feature needs in the window before its drift scores are exported (default 200). [VIGIL_DRIFT_MIN_ROWS]")
+    var driftMinRows: Int?
+    @Option(help: "Features tracked for drift, the first in signature order (default 100). [VIGIL_DRIFT_MAX_FEATURES]")
+    var driftMaxFeatures: Int?
 
     func run() async throws {
         let configuration = try modelOptions.configuration { flags in
@@ -38,6 +46,10 @@ struct Serve: AsyncParsableCommand {
             flags.maxRequestBytes = maxRequestBytes
             flags.profile = profile
             flags.pollInterval = pollInterval
+            flags.driftWindow = driftWindow
+            flags.driftWindowSeconds = driftWindowSeconds
+            flags.driftMinRows = driftMinRows
+            flags.driftMaxFeatures = driftMaxFeatures
         }
         let logger = try modelOptions.logger()
         do {

@@ -86,6 +86,19 @@ import VigilMLflow
         #expect(configuration.baseURL.absoluteString == "http://127.0.0.1:5000")
     }
 
+    @Test func credentialsFileFillsWhatVariablesLeaveOut() throws {
+        let home = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-home-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: home.appendingPathComponent(".mlflow"), withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: home) }
+        try "[other]\nmlflow_tracking_username = nobody\n\n[mlflow]\nmlflow_tracking_username = alice\nmlflow_tracking_password=s3cret\n"
+            .write(to: home.appendingPathComponent(".mlflow/credentials"), atomically: true, encoding: .utf8)
+        let fromFile = try TrackingConfiguration(environment: ["MLFLOW_TRACKING_URI": "http://m", "HOME": home.path])
+        #expect(fromFile.authorization == "Basic " + Data("alice:s3cret".utf8).base64EncodedString())
+        let mixed = try TrackingConfiguration(
+            environment: ["MLFLOW_TRACKING_URI": "http://m", "HOME": home.path, "MLFLOW_TRACKING_USERNAME": "bob"])
+        #expect(mixed.authorization == "Basic " + Data("bob:s3cret".utf8).base64EncodedString())
+    }
+
     @Test func bearerToken() throws {
         let configuration = try TrackingConfiguration(environment: ["MLFLOW_TRACKING_URI": "https://mlflow", "MLFLOW_TRACKING_TOKEN": "t"])
         #expect(configuration.authorization == "Bearer t")

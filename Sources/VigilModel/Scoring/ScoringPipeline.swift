@@ -103,9 +103,11 @@ package struct ScoringPipeline: Sendable {
             do {
                 data = try SchemaEnforcer.enforce(data, schema: schema)
             } catch {
-                throw failed(
+                var failure = failed(
                     "Failed to enforce schema of data '\(parsed.data.pythonStr)' with schema '\(schema.pythonRepr)'. Error: \(error.message)",
                     errorClass: "SCHEMA_ENFORCEMENT_FAILED")
+                failure.column = error.column
+                throw failure
             }
         }
         let params: JSONObject

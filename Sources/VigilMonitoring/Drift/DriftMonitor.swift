@@ -1,3 +1,4 @@
+import Foundation
 import Prometheus
 import Synchronization
 import VigilModel
@@ -23,6 +24,21 @@ package struct DriftThresholds: Sendable, Equatable {
     }
 }
 
+/// How a served version's drift window is kept and scored (`vigil serve --drift-*`).
+package struct DriftSettings: Sendable, Equatable {
+    /// Rows in the window.
+    package var windowSize = 1000
+    /// Non-missing values a feature needs in the window before its scores are exported.
+    package var minimumRows = 200
+    /// Rows older than this leave the window; nil keeps the last `windowSize` rows however old.
+    package var maxAge: Duration?
+    /// Features tracked, the first in signature order (the prediction is tracked besides).
+    package var maxFeatures = 100
+    package var thresholds = DriftThresholds()
+
+    package init() {}
+}
+
 /// The scores of one feature (or the prediction) over the current window.
 package struct DriftScore: Sendable, Equatable {
     package var feature: String
@@ -36,10 +52,12 @@ package struct DriftScore: Sendable, Equatable {
 
 /// Online drift detection against a `DriftProfile`, exported as Prometheus series.
 ///
-/// `observe` bins each row's tracked features (O(features) per row, outside any lock), then takes
-/// one lock per request to push the bin indices into a ring buffer of the last `windowSize` rows
-/// and update the window's bin counts. Scores are computed from the counts every `scoreEvery`
-/// requests and by `updateScores()` (call it before a scrape for fresh values), never per row.
+/// `observe` bins each row's tracked features (O(features) per row, on the stack, outside any lock)
+/// and appends the bin indices, stamped with the time, to the calling thread's own stripe: each
+/// event loop writes its own ring of the last `windowSize` rows, so requests never wait on each
+/// other or bounce a shared cache line between cores. `updateScores()` (called at each scrape)
+/// merges the stripes newest first into the window — the last `windowSize` rows across all
+/// threads, none older than `maxAge` — and computes every score; nothing is scored per request.
 ///
 /// A feature's score series appear once the window holds `minimumRows` non-missing values of it:
 /// before that the scores would be noise, so they are absent rather than 0. Tracked are the first
@@ -52,7 +70,8 @@ package final class DriftMonitor: Sendable {
     package let profile: DriftProfile
     package let windowSize: Int
     package let minimumRows: Int
-    package let scoreEvery: Int
+    /// Rows older than this leave the window even when fewer than `windowSize` came after them.
+    package let maxAge: Duration?
     package let thresholds: DriftThresholds
     let tracked: [TrackedFeature]
     /// Whether the last tracked entry is the prediction.
@@ -60,27 +79,28 @@ package final class DriftMonitor: Sendable {
     let offsets: [Int]
     let labels: ModelLabels
     private let registry: PrometheusCollectorRegistry
-    private let window: Mutex<Window>
+    private let stripes: [WindowStripe]
     private let series: Mutex<ScoreSeries>
-    private let requests = Atomic<Int>(0)
     private let windowRows: Gauge
     private let thresholdGauges: [Gauge]
     private let missing: [Counter]
     private let outOfRange: [Counter]
     private let unseen: [Counter]
+    /// Feature name → its type-error counter.
+    private let typeErrors: [String: Counter]
 
     package init(
         profile: DriftProfile, labels: ModelLabels, registry: PrometheusCollectorRegistry, windowSize: Int = 1000,
-        minimumRows: Int = 200, thresholds: DriftThresholds = DriftThresholds(), maxFeatures: Int = 100,
-        scoreEvery: Int = 64
+        minimumRows: Int = 200, maxAge: Duration? = nil, thresholds: DriftThresholds = DriftThresholds(),
+        maxFeatures: Int = 100, stripes: Int = WindowStripe.defaultCount
     ) {
-        precondition(windowSize > 0 && scoreEvery > 0, "windowSize and scoreEvery must be positive")
+        precondition(windowSize > 0 && stripes > 0, "windowSize and stripes must be positive")
         self.profile = profile
         self.labels = labels
         self.registry = registry
         self.windowSize = windowSize
         self.minimumRows = max(minimumRows, 1)
-        self.scoreEvery = scoreEvery
+        self.maxAge = maxAge
         self.thresholds = thresholds
         var tracked = profile.features.prefix(max(maxFeatures, 0)).map { TrackedFeature($0, isPrediction: false) }
         hasPrediction = profile.prediction != nil
@@ -93,7 +113,7 @@ package final class DriftMonitor: Sendable {
             total += feature.profile.binCount
         }
         self.offsets = offsets
-        window = Mutex(Window(width: tracked.count, size: windowSize, bins: total))
+        self.stripes = (0..<stripes).map { _ in WindowStripe(width: tracked.count, size: windowSize) }
         series = Mutex(ScoreSeries())
 
         let base = labels.pairs
@@ -101,6 +121,7 @@ package final class DriftMonitor: Sendable {
             "mlflow_feature_drift_window_rows", base, help: "Rows in the drift window")
         var thresholdGauges: [Gauge] = []
         var missing: [Counter] = [], outOfRange: [Counter] = [], unseen: [Counter] = []
+        var typeErrors: [String: Counter] = [:]
         for feature in tracked {
             for method in feature.methods {
                 let value = Self.threshold(method, feature: feature.profile, thresholds)
@@ -122,11 +143,15 @@ package final class DriftMonitor: Sendable {
                 "mlflow_feature_out_of_range_total", labels, help: "Numeric feature values outside the reference [min, max]"))
             unseen.append(registry.counter(
                 "mlflow_feature_unseen_category_total", labels, help: "Categorical feature values absent from the reference"))
+            typeErrors[feature.profile.name] = registry.counter(
+                "mlflow_feature_type_errors_total", labels,
+                help: "Requests refused because a feature's values could not take the signature's type")
         }
         self.thresholdGauges = thresholdGauges
         self.missing = missing
         self.outOfRange = outOfRange
         self.unseen = unseen
+        self.typeErrors = typeErrors
     }
 
     static func threshold(_ method: String, feature: FeatureProfile, _ t: DriftThresholds) -> Double {
@@ -142,42 +167,57 @@ package final class DriftMonitor: Sendable {
 
     /// Adds a scored request to the window. Rows beyond the predictions' row count get a missing prediction.
     package func observe(_ frame: Frame, _ predictions: Predictions) {
+        observe(frame, predictions, stripe: ThreadStripe.current, at: MonotonicTime.nanoseconds())
+    }
+
+    /// `observe` into a given stripe at a given time (tests drive both).
+    func observe(_ frame: Frame, _ predictions: Predictions, stripe: Int, at stamp: UInt64) {
         let rows = frame.rowCount
         guard rows > 0, !tracked.isEmpty else { return }
         let width = tracked.count
         // Only the last `windowSize` rows can stay in the window; every row is counted for data quality.
         let first = max(0, rows - windowSize)
         let kept = rows - first
-        var bins = [UInt8](repeating: TrackedFeature.missingBin, count: kept * width)
-        let featureCount = hasPrediction ? width - 1 : width
-        for f in 0..<featureCount {
-            let feature = tracked[f]
-            let name = feature.profile.name
-            let column: Column? =
-                f < frame.names.count && frame.names[f] == name ? frame.columns[f] : frame.index(of: name).map { frame.columns[$0] }
-            var quality = Quality()
-            if let column {
-                feature.bin(column: column, rows: rows, first: first, into: &bins, stride: width, offset: f, quality: &quality)
-            } else {
-                quality.missing = rows
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: kept * width) { bins in
+            bins.initialize(repeating: TrackedFeature.missingBin)
+            let featureCount = hasPrediction ? width - 1 : width
+            for f in 0..<featureCount {
+                let feature = tracked[f]
+                let name = feature.profile.name
+                let column: Column? =
+                    f < frame.names.count && frame.names[f] == name
+                    ? frame.columns[f] : frame.index(of: name).map { frame.columns[$0] }
+                var quality = Quality()
+                if let column {
+                    feature.bin(column: column, rows: rows, first: first, into: bins, stride: width, offset: f, quality: &quality)
+                } else {
+                    quality.missing = rows
+                }
+                if quality.missing > 0 { missing[f].increment(by: Int64(quality.missing)) }
+                if quality.outOfRange > 0 { outOfRange[f].increment(by: Int64(quality.outOfRange)) }
+                if quality.unseen > 0 { unseen[f].increment(by: Int64(quality.unseen)) }
             }
-            if quality.missing > 0 { missing[f].increment(by: Int64(quality.missing)) }
-            if quality.outOfRange > 0 { outOfRange[f].increment(by: Int64(quality.outOfRange)) }
-            if quality.unseen > 0 { unseen[f].increment(by: Int64(quality.unseen)) }
+            if hasPrediction, predictions.rowCount == rows {
+                var ignored = Quality()
+                tracked[width - 1].bin(
+                    predictions: predictions, rows: rows, first: first, into: bins, stride: width, offset: width - 1,
+                    quality: &ignored)
+            }
+            stripes[stripe % stripes.count].ring.withLock { $0.push(UnsafeBufferPointer(bins), rows: kept, stamp: stamp) }
         }
-        if hasPrediction, predictions.rowCount == rows {
-            var ignored = Quality()
-            tracked[width - 1].bin(predictions: predictions, rows: rows, first: first, into: &bins, stride: width, offset: width - 1, quality: &ignored)
-        }
-        window.withLock { $0.push(bins, rows: kept, offsets: offsets) }
-        if requests.add(1, ordering: .relaxed).newValue % scoreEvery == 0 { updateScores() }
+    }
+
+    /// Counts a request refused because `feature`'s values did not fit its type; untracked names
+    /// (any string a client sends) are ignored, so labels stay those of the profile.
+    package func recordTypeError(feature: String) {
+        typeErrors[feature]?.increment()
     }
 
     // MARK: - Scores
 
     /// Recomputes every score from the window and updates the series.
     package func updateScores() {
-        let (counts, filled) = window.withLock { ($0.counts, $0.filled) }
+        let (counts, filled) = windowCounts()
         series.withLock { series in
             windowRows.set(to: Double(filled))
             var scored = 0, drifted = 0
@@ -204,6 +244,29 @@ package final class DriftMonitor: Sendable {
                 series.ratio?.set(to: Double(drifted) / Double(scored))
             }
         }
+    }
+
+    /// The window's bin counts: the newest `windowSize` rows over all stripes, none older than `maxAge`.
+    func windowCounts(now: UInt64 = MonotonicTime.nanoseconds()) -> (counts: [Int], rows: Int) {
+        let oldest = maxAge.map { now &- min(now, UInt64(max($0.nanoseconds, 0))) } ?? 0
+        let rings = stripes.map { stripe in stripe.ring.withLock { $0.copy() } }
+        // Each ring is in time order, so a k-way merge from the newest ends picks the window exactly.
+        var cursors = rings.map { $0.filled }
+        var counts = [Int](repeating: 0, count: (offsets.last ?? 0) + (tracked.last?.profile.binCount ?? 0))
+        var taken = 0
+        while taken < windowSize {
+            var newest = -1
+            var newestStamp: UInt64 = 0
+            for (s, ring) in rings.enumerated() where cursors[s] > 0 {
+                let stamp = ring.stamp(age: cursors[s] - 1)
+                if newest < 0 || stamp > newestStamp { (newest, newestStamp) = (s, stamp) }
+            }
+            guard newest >= 0, newestStamp >= oldest else { break }
+            cursors[newest] -= 1
+            rings[newest].forEachBin(age: cursors[newest]) { f, bin in counts[offsets[f] + Int(bin)] += 1 }
+            taken += 1
+        }
+        return (counts, taken)
     }
 
     func score(_ feature: TrackedFeature, counts: [Double], n: Double) -> DriftScore {
@@ -263,7 +326,7 @@ package final class DriftMonitor: Sendable {
 
     /// The scores last computed, by feature name (the prediction under `"prediction"` in `prediction`).
     package func report() -> (features: [DriftScore], prediction: DriftScore?, windowRows: Int) {
-        let filled = window.withLock { $0.filled }
+        let filled = windowCounts().rows
         return series.withLock { series in
             let features = tracked.filter { !$0.isPrediction }.compactMap { series.latest[$0.profile.name] }
             return (features, series.prediction, filled)
@@ -274,7 +337,7 @@ package final class DriftMonitor: Sendable {
     package func unregister() {
         registry.unregisterGauge(windowRows)
         for gauge in thresholdGauges { registry.unregisterGauge(gauge) }
-        for counter in missing + outOfRange + unseen { registry.unregisterCounter(counter) }
+        for counter in missing + outOfRange + unseen + Array(typeErrors.values) { registry.unregisterCounter(counter) }
         series.withLock { series in
             for gauge in series.scoreGauges.values { registry.unregisterGauge(gauge) }
             for gauge in series.stateGauges.values { registry.unregisterGauge(gauge) }
@@ -299,39 +362,100 @@ struct ScoreSeries {
     var prediction: DriftScore?
 }
 
-/// The last `size` rows' bin indices (row-major, `width` per row) and the counts they add up to.
-struct Window {
-    var ring: [UInt8]
-    var counts: [Int32]
+/// One thread's share of the window, on its own cache lines.
+package final class WindowStripe: Sendable {
+    /// Two stripes per core: NIO runs one event loop per core by default, and each thread keeps its
+    /// stripe, so loops share none unless there are more of them than stripes.
+    package static let defaultCount = max(4, 2 * ProcessInfo.processInfo.activeProcessorCount)
+    let ring: Mutex<StripeRing>
+    // Keeps the next stripe's lock off this one's cache line (objects are allocated side by side).
+    private let padding: (Int, Int, Int, Int, Int, Int, Int, Int) = (0, 0, 0, 0, 0, 0, 0, 0)
+
+    init(width: Int, size: Int) {
+        ring = Mutex(StripeRing(width: width, size: size))
+    }
+}
+
+/// The last `size` rows one thread observed: their bin indices (row-major, `width` per row) and
+/// the monotonic time each arrived.
+struct StripeRing {
+    var bins: [UInt8]
+    var stamps: [UInt64]
     let width: Int
     let size: Int
+    /// The slot the next row goes to.
     var next = 0
     var filled = 0
 
-    init(width: Int, size: Int, bins: Int) {
-        ring = [UInt8](repeating: TrackedFeature.missingBin, count: width * size)
-        counts = [Int32](repeating: 0, count: bins)
+    init(width: Int, size: Int) {
+        bins = [UInt8](repeating: TrackedFeature.missingBin, count: width * size)
+        stamps = [UInt64](repeating: 0, count: size)
         self.width = width
         self.size = size
     }
 
-    mutating func push(_ bins: [UInt8], rows: Int, offsets: [Int]) {
+    mutating func push(_ incoming: UnsafeBufferPointer<UInt8>, rows: Int, stamp: UInt64) {
         for r in 0..<rows {
             let base = next * width
-            let incoming = r * width
-            let evicting = filled == size
-            for f in 0..<width {
-                if evicting {
-                    let old = ring[base + f]
-                    if old != TrackedFeature.missingBin { counts[offsets[f] + Int(old)] -= 1 }
-                }
-                let bin = bins[incoming + f]
-                ring[base + f] = bin
-                if bin != TrackedFeature.missingBin { counts[offsets[f] + Int(bin)] += 1 }
-            }
-            if !evicting { filled += 1 }
+            for f in 0..<width { bins[base + f] = incoming[r * width + f] }
+            stamps[next] = stamp
+            if filled < size { filled += 1 }
             next = next + 1 == size ? 0 : next + 1
         }
+    }
+
+    /// A copy that shares no storage, so the owning thread's next push does not copy the ring.
+    func copy() -> StripeRing {
+        var copy = self
+        copy.bins = bins.withUnsafeBufferPointer { Array($0) }
+        copy.stamps = stamps.withUnsafeBufferPointer { Array($0) }
+        return copy
+    }
+
+    /// The slot of the row `age` rows older than the oldest one kept (0: the oldest).
+    private func slot(age: Int) -> Int {
+        (next - filled + age + size) % size
+    }
+
+    func stamp(age: Int) -> UInt64 { stamps[slot(age: age)] }
+
+    /// Calls `body(feature, bin)` for each non-missing bin of a row.
+    func forEachBin(age: Int, _ body: (Int, UInt8) -> Void) {
+        let base = slot(age: age) * width
+        for f in 0..<width where bins[base + f] != TrackedFeature.missingBin { body(f, bins[base + f]) }
+    }
+}
+
+/// The index of the calling thread's stripe: threads take indices in turn on first use and keep them.
+enum ThreadStripe {
+    private static let key: pthread_key_t = {
+        var key = pthread_key_t()
+        pthread_key_create(&key, nil)
+        return key
+    }()
+    private static let nextIndex = Atomic<Int>(0)
+
+    static var current: Int {
+        if let stored = pthread_getspecific(key) { return Int(bitPattern: stored) - 1 }
+        let index = nextIndex.add(1, ordering: .relaxed).oldValue
+        pthread_setspecific(key, UnsafeRawPointer(bitPattern: index + 1))
+        return index
+    }
+}
+
+/// Nanoseconds on the system-wide monotonic clock, comparable across threads.
+enum MonotonicTime {
+    static func nanoseconds() -> UInt64 {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        return UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec)
+    }
+}
+
+extension Duration {
+    var nanoseconds: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
     }
 }
 
@@ -383,7 +507,7 @@ struct TrackedFeature: Sendable {
     }
 
     /// Bins rows `0..<rows` (counting quality for all), writing rows `first...` into `bins`.
-    func bin(column: Column, rows: Int, first: Int, into bins: inout [UInt8], stride: Int, offset: Int, quality: inout Quality) {
+    func bin(column: Column, rows: Int, first: Int, into bins: UnsafeMutableBufferPointer<UInt8>, stride: Int, offset: Int, quality: inout Quality) {
         func store(_ r: Int, _ b: UInt8) { if r >= first { bins[(r - first) * stride + offset] = b } }
         switch (profile.kind, column) {
         case (.numeric, .double(let v)):
@@ -405,7 +529,7 @@ struct TrackedFeature: Sendable {
         }
     }
 
-    func bin(predictions: Predictions, rows: Int, first: Int, into bins: inout [UInt8], stride: Int, offset: Int, quality: inout Quality) {
+    func bin(predictions: Predictions, rows: Int, first: Int, into bins: UnsafeMutableBufferPointer<UInt8>, stride: Int, offset: Int, quality: inout Quality) {
         switch (profile.kind, predictions) {
         case (.numeric, .doubles(let v)):
             for r in first..<rows { bins[(r - first) * stride + offset] = bin(v[r], &quality) }
@@ -434,13 +558,13 @@ extension DriftMonitor {
     /// Throws when a profile exists but cannot be read or is invalid.
     package static func load(
         modelDirectory: String, profilePath: String? = nil, labels: ModelLabels, registry: PrometheusCollectorRegistry,
-        windowSize: Int = 1000, minimumRows: Int = 200, thresholds: DriftThresholds = DriftThresholds(), maxFeatures: Int = 100,
-        scoreEvery: Int = 64
+        settings: DriftSettings = DriftSettings()
     ) throws -> DriftMonitor? {
         let profile = try profilePath.map { try DriftProfile.load(path: $0) } ?? DriftProfile.load(modelDirectory: modelDirectory)
         guard let profile else { return nil }
         return DriftMonitor(
-            profile: profile, labels: labels, registry: registry, windowSize: windowSize, minimumRows: minimumRows,
-            thresholds: thresholds, maxFeatures: maxFeatures, scoreEvery: scoreEvery)
+            profile: profile, labels: labels, registry: registry, windowSize: settings.windowSize,
+            minimumRows: settings.minimumRows, maxAge: settings.maxAge, thresholds: settings.thresholds,
+            maxFeatures: settings.maxFeatures)
     }
 }

@@ -143,8 +143,7 @@ package enum DriftProfileBuilder {
 
     /// numpy's `quantile(values, q)` with the default linear method, operation for operation.
     package static func quantile(sortedValues x: [Double], _ q: Double) -> Double {
-        let n = Double(x.count)
-        let virtual = n * q + (1 + q * (1 - 1 - 1)) - 1
+        let virtual = Double(x.count - 1) * q
         let below = virtual.rounded(.down)
         let lo = Swift.min(Swift.max(Int(below), 0), x.count - 1)
         let hi = Swift.min(lo + 1, x.count - 1)

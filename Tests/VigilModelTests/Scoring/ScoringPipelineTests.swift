@@ -37,6 +37,23 @@ import Testing
         #expect(String(decoding: p.encode(predictions), as: UTF8.self) == #"{"predictions": [0.5, 0.25]}"#)
     }
 
+    @Test func aTypeErrorNamesItsColumnBesideMLflowsBody() {
+        let p = pipeline(.success(.floats([0.5])))
+        do {
+            _ = try decode(p, #"{"dataframe_split": {"columns": ["f0", "count", "f2", "f3"], "data": [[1, "many", 2, 3]]}}"#)
+            Issue.record("expected a type error")
+        } catch {
+            #expect(error.column == "count")
+            #expect(error.message.contains("Failed to convert column count"))
+        }
+        do {
+            _ = try decode(p, #"{"dataframe_split": {"columns": ["f0"], "data": [[1]]}}"#)  // missing columns
+            Issue.record("expected a schema error")
+        } catch {
+            #expect(error.column == nil)
+        }
+    }
+
     @Test func respondRunsAllStages() throws {
         let p = pipeline(.success(.floats([0.75, 0.5])))
         let example = try #require(Self.manifest.servingInputExample)

@@ -63,7 +63,7 @@ struct Population {
 
     @Test func referenceRowsStayAtStateZeroAndAShiftedFeatureDrifts() {
         let registry = MetricsRegistry(buildVersion: "1")
-        let monitor = DriftMonitor(profile: referenceProfile(), labels: labels, registry: registry.prometheus, scoreEvery: 1_000_000)
+        let monitor = DriftMonitor(profile: referenceProfile(), labels: labels, registry: registry.prometheus)
         var population = Population(random: SeededRandom(seed: 2))
         feed(monitor, &population, rows: 1000)
         monitor.updateScores()
@@ -101,14 +101,14 @@ struct Population {
     @Test func scoresAreAbsentUntilTheWindowHoldsMinimumRows() {
         let registry = MetricsRegistry(buildVersion: "1")
         let monitor = DriftMonitor(
-            profile: referenceProfile(), labels: labels, registry: registry.prometheus, minimumRows: 200, scoreEvery: 5)
+            profile: referenceProfile(), labels: labels, registry: registry.prometheus, minimumRows: 200)
         var population = Population(random: SeededRandom(seed: 3))
         feed(monitor, &population, rows: 190)
         monitor.updateScores()
         #expect(!lines(registry).contains { $0.hasPrefix("mlflow_feature_drift_score{") || $0.hasPrefix("mlflow_feature_drift_state{") })
         #expect(monitor.report().features.isEmpty)
-        // Every `scoreEvery` requests the scores refresh by themselves.
         feed(monitor, &population, rows: 50)
+        monitor.updateScores()
         #expect(lines(registry).contains { $0.hasPrefix("mlflow_feature_drift_score{") })
         #expect(monitor.report().windowRows == 240)
     }
@@ -116,8 +116,7 @@ struct Population {
     @Test func windowSlidesAndCountsStayConsistent() {
         let registry = MetricsRegistry(buildVersion: "1")
         let monitor = DriftMonitor(
-            profile: referenceProfile(), labels: labels, registry: registry.prometheus, windowSize: 300, minimumRows: 1,
-            scoreEvery: 1_000_000)
+            profile: referenceProfile(), labels: labels, registry: registry.prometheus, windowSize: 300, minimumRows: 1)
         var population = Population(random: SeededRandom(seed: 4))
         feed(monitor, &population, rows: 1000, perRequest: 7)
         let (frame, predictions) = population.frame(700)  // a batch larger than the window
@@ -126,6 +125,86 @@ struct Population {
         let report = monitor.report()
         #expect(report.windowRows == 300)
         #expect(report.features.allSatisfy { $0.rows == 300 })
+    }
+
+    @Test func theWindowIsTheNewestRowsAcrossStripes() {
+        let registry = MetricsRegistry(buildVersion: "1")
+        let monitor = DriftMonitor(
+            profile: referenceProfile(), labels: labels, registry: registry.prometheus, windowSize: 500, minimumRows: 1,
+            stripes: 2)
+        var population = Population(random: SeededRandom(seed: 5))
+        // Shifted rows went to stripe 0 long ago; reference rows now arrive on stripe 1 only.
+        population.ageShift = 10
+        for i in 0..<50 {
+            let (frame, predictions) = population.frame(10)
+            monitor.observe(frame, predictions, stripe: 0, at: UInt64(1_000 + i))
+        }
+        population.ageShift = 0
+        for i in 0..<30 {
+            let (frame, predictions) = population.frame(10)
+            monitor.observe(frame, predictions, stripe: 1, at: UInt64(2_000 + i))
+        }
+        // 300 new rows plus the newest 200 of the old ones.
+        #expect(monitor.windowCounts(now: 3_000).rows == 500)
+        // 200 more rows on stripe 1 make its 500 the newest: every shifted row has left the window.
+        for i in 0..<20 {
+            let (frame, predictions) = population.frame(10)
+            monitor.observe(frame, predictions, stripe: 1, at: UInt64(2_100 + i))
+        }
+        monitor.updateScores()
+        let states = Dictionary(uniqueKeysWithValues: monitor.report().features.map { ($0.feature, $0.state) })
+        #expect(states["age"] == 0, "only stripe 1's 500 reference rows are the window")
+    }
+
+    @Test func rowsOlderThanMaxAgeLeaveTheWindow() {
+        let registry = MetricsRegistry(buildVersion: "1")
+        let monitor = DriftMonitor(
+            profile: referenceProfile(), labels: labels, registry: registry.prometheus, minimumRows: 1,
+            maxAge: .nanoseconds(100), stripes: 3)
+        var population = Population(random: SeededRandom(seed: 6))
+        for i in 0..<30 {
+            let (frame, predictions) = population.frame(10)
+            monitor.observe(frame, predictions, stripe: i % 3, at: UInt64(1_000 + i * 10))
+        }
+        // Stamps 1000…1290; at 1300 the last 100 ns hold stamps 1200…1290: ten requests.
+        #expect(monitor.windowCounts(now: 1_300).rows == 100)
+        #expect(monitor.windowCounts(now: 5_000).rows == 0)
+    }
+
+    @Test func threadsObservingAtOnceFillOneWindow() async {
+        let registry = MetricsRegistry(buildVersion: "1")
+        let monitor = DriftMonitor(
+            profile: referenceProfile(), labels: labels, registry: registry.prometheus, windowSize: 1000, minimumRows: 1)
+        await withTaskGroup(of: Void.self) { group in
+            for seed in 0..<4 {
+                group.addTask {
+                    var population = Population(random: SeededRandom(seed: UInt64(10 + seed)))
+                    for _ in 0..<500 {
+                        let (frame, predictions) = population.frame(3)
+                        monitor.observe(frame, predictions)
+                    }
+                }
+            }
+        }
+        let (counts, rows) = monitor.windowCounts()
+        #expect(rows == 1000)
+        // Every tracked feature has exactly one bin per row (none are missing here).
+        for (f, feature) in monitor.tracked.enumerated() {
+            let bins = counts[monitor.offsets[f]..<(monitor.offsets[f] + feature.profile.binCount)]
+            #expect(bins.reduce(0, +) == 1000, "\(feature.profile.name)")
+        }
+    }
+
+    @Test func typeErrorsCountOnlyProfiledFeatures() {
+        let registry = MetricsRegistry(buildVersion: "1")
+        let monitor = DriftMonitor(profile: referenceProfile(), labels: labels, registry: registry.prometheus)
+        monitor.recordTypeError(feature: "income")
+        monitor.recordTypeError(feature: "income")
+        monitor.recordTypeError(feature: "no such feature")  // a client's string never becomes a label
+        let text = lines(registry).filter { $0.hasPrefix("mlflow_feature_type_errors_total{") }
+        #expect(text.contains(#"mlflow_feature_type_errors_total{model_name="demo",model_version="3",feature="income"} 2"#))
+        #expect(text.count == 3)
+        #expect(!text.contains { $0.contains("no such feature") })
     }
 
     @Test func countsMissingOutOfRangeAndUnseenValues() {
@@ -246,6 +325,6 @@ struct Population {
             }
         }
         let nanoseconds = Double(elapsed.components.attoseconds) / 1e9 + Double(elapsed.components.seconds) * 1e9
-        print("drift observe: \(Int(nanoseconds / Double(iterations))) ns per 1-row request (3 features + prediction, scores every 64 requests)")
+        print("drift observe: \(Int(nanoseconds / Double(iterations))) ns per 1-row request (3 features + prediction)")
     }
 }

@@ -95,5 +95,12 @@ import Testing
         #expect(DriftProfileBuilder.quantile(sortedValues: x, 0.5) == 2.5)
         #expect(DriftProfileBuilder.quantile(sortedValues: x, 0.1) == 1.3)
         #expect(DriftProfileBuilder.quantile(sortedValues: [7], 0.9) == 7)
+        // numpy's linear method puts q at (n - 1)·q; n·q + (1 − q) − 1 is the same number in exact
+        // arithmetic but rounds differently. Values from numpy 2.4 (`np.quantile(y, q)`).
+        let y: [Double] = [-95.9, -75.7, -27.9, 0.0, 14.1, 41.2, 65.7, 84.1, 90.9, 98.9]
+        #expect(DriftProfileBuilder.quantile(sortedValues: y, 0.2) == -37.459999999999994)
+        #expect(DriftProfileBuilder.quantile(sortedValues: y, 0.3) == -8.370000000000006)
+        #expect(DriftProfileBuilder.quantile(sortedValues: y, 0.4) == 8.46)
+        #expect(DriftProfileBuilder.quantile(sortedValues: y, 0.6) == 50.999999999999986)
     }
 }

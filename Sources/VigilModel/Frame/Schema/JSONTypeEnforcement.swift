@@ -1,6 +1,8 @@
 /// A failure inside MLflow's schema code (`MlflowException(message)`).
 struct EnforcementFailure: Error {
     var message: String
+    /// The signature column being enforced when it failed.
+    var column: String?
     init(_ message: String) { self.message = message }
 }
 

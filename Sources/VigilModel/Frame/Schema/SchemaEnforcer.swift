@@ -192,12 +192,18 @@ enum SchemaEnforcer {
     }
 
     private static func enforceColumn(name: String, _ column: PyArray, _ spec: ColSpec) throws(EnforcementFailure) -> PyArray {
-        if case .scalar(let t) = spec.type { return try enforceDatatype(name: name, column, t) }
-        var out: [JSONValue] = []
-        for i in 0..<column.count {
-            out.append(try JSONTypeEnforcement.enforce(column.element(i), spec.type, required: spec.required))
+        do {
+            if case .scalar(let t) = spec.type { return try enforceDatatype(name: name, column, t) }
+            var out: [JSONValue] = []
+            for i in 0..<column.count {
+                out.append(try JSONTypeEnforcement.enforce(column.element(i), spec.type, required: spec.required))
+            }
+            return .object(out)
+        } catch {
+            var failure = error
+            failure.column = failure.column ?? spec.name
+            throw failure
         }
-        return .object(out)
     }
 
     /// `_enforce_mlflow_datatype`: allowed conversions (int → long, float32 → double, int32 → double,

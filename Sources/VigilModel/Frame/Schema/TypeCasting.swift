@@ -45,8 +45,10 @@ enum TypeCasting {
                 frame.columns[p] = cast
             }
         } catch {
-            throw ScoringError.invalidInput(
+            var failure = ScoringError.invalidInput(
                 "Data is not compatible with model signature. Failed to convert column \(PandasRepr.label(label)) to type '\(spec.pythonDescription)'. Error: '\(error.pythonRepr)'")
+            if case .string(let name) = label { failure.column = name }
+            throw failure
         }
     }
 
