@@ -86,7 +86,7 @@ def registry(tmp_path_factory):
                               capture_output=True, text=True, timeout=300, env=dict(env, MLFLOW_TRACKING_URI=uri))
         assert done.returncode == 0, done.stderr
         expected = json.loads(done.stdout.strip().splitlines()[-1])
-        yield {"uri": uri, "cache": tmp / "cache", "expected": expected}
+        yield {"uri": uri, "server": server, "cache": tmp / "cache", "expected": expected}
     finally:
         server.stop()
 
@@ -309,3 +309,24 @@ def test_sigterm_during_a_load_stops_the_version_being_loaded(registry, python_b
     finally:
         server.stop()
         set_alias(registry, "1")
+
+
+def test_tracking_server_down_keeps_serving(registry):
+    """Last in this file: it stops the module's tracking server."""
+    expected = registry["expected"]
+    set_alias(registry, "1")
+    server = serve(registry, f"models:/{NAME}@champion")
+    try:
+        polls = lambda: sample(metrics(server), "mlflow_registry_poll_failures_total", model_name=NAME)
+        assert polls() == 0
+        with RequestLoop(server) as loop:
+            loop.wait_for(20)
+            registry["server"].stop()
+            wait_until(lambda: polls() >= 2, 60, "failed polls counted")
+            loop.wait_for(20)
+        assert loop.failures == []
+        assert all(answer == expected["1"] for answer in loop.answers)
+        assert served_version(server) == "1"
+        assert server.process.output.count("registry poll failed; still serving") == 1  # once, not at every poll
+    finally:
+        server.stop()
