@@ -11,12 +11,30 @@ package struct ServedModel: Sendable {
     /// Drift against the training profile, when the model has one (native runtimes only: the
     /// Python runtime never sees the decoded rows).
     package let drift: DriftMonitor?
+    /// The model registry version this is, when `--model` went through the registry (`models:/NAME/…`);
+    /// nil for local, `runs:/` and logged models, which have no version to tag.
+    package let registryVersion: RegistryVersion?
 
-    package init(labels: ModelLabels, scorer: Scorer, metrics: ModelMetrics, drift: DriftMonitor? = nil) {
+    package init(
+        labels: ModelLabels, scorer: Scorer, metrics: ModelMetrics, drift: DriftMonitor? = nil,
+        registryVersion: RegistryVersion? = nil
+    ) {
         self.labels = labels
         self.scorer = scorer
         self.metrics = metrics
         self.drift = drift
+        self.registryVersion = registryVersion
+    }
+}
+
+/// A registered model's name and version in the MLflow model registry.
+package struct RegistryVersion: Sendable, Equatable {
+    package var name: String
+    package var version: String
+
+    package init(name: String, version: String) {
+        self.name = name
+        self.version = version
     }
 }
 

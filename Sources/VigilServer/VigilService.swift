@@ -24,7 +24,9 @@ package struct VigilService {
         let served = try await loadModel(registry: registry)
         let slot = ModelSlot(served)
         // ServiceGroup stops services in reverse order: the ports drain first, then the Python workers.
-        let services: [any Service] = [ScorerService(slot: slot)] + makeApplications(registry: registry, slot: slot)
+        // The reporter comes first so it stops last, after the ports drained: its final interval sees every request.
+        let services: [any Service] =
+            makeReporter(slot: slot) + [ScorerService(slot: slot)] + makeApplications(registry: registry, slot: slot)
         let group = ServiceGroup(
             configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
@@ -73,7 +75,12 @@ package struct VigilService {
                 "model.runtime": "\(labels.runtime)", "load.ms": "\(Int((seconds * 1000).rounded()))",
                 "drift": "\(drift == nil ? "off (no profile)" : "on")",
             ])
-        return ServedModel(labels: labels, scorer: loaded.scorer, metrics: metrics, drift: drift)
+        var registryVersion: RegistryVersion?
+        if case .registered = try? ModelURI(parsing: configuration.model), let name = resolved.name, let version = resolved.version {
+            registryVersion = RegistryVersion(name: name, version: version)
+        }
+        return ServedModel(
+            labels: labels, scorer: loaded.scorer, metrics: metrics, drift: drift, registryVersion: registryVersion)
     }
 
     /// A local model has no registry version: the start of its `model_uuid` tells one saved
@@ -115,6 +122,24 @@ package struct VigilService {
             configuration: .init(address: .hostname(configuration.host, port: configuration.metricsPort)),
             logger: quietLogger("vigil.operations"))
         return [scoring, operations]
+    }
+
+    /// The MLflow reporter when `--report-to-mlflow` asks for one and a tracking server is configured.
+    func makeReporter(slot: ModelSlot) -> [any Service] {
+        guard configuration.report.enabled else { return [] }
+        let tracking: TrackingConfiguration
+        do {
+            tracking = try TrackingConfiguration(environment: ProcessInfo.processInfo.environment)
+        } catch {
+            logger.warning("--report-to-mlflow: nothing is reported", metadata: ["error": "\(error)"])
+            return []
+        }
+        let host = "\(ProcessInfo.processInfo.hostName):\(configuration.port)"
+        return [
+            MLflowReporter(
+                slot: slot, tracking: MLflowTracking(client: MLflowClient(configuration: tracking, requestTimeout: 10, resourceTimeout: 20)),
+                settings: configuration.report, host: host, vigilVersion: Self.version, logger: logger)
+        ]
     }
 
     /// Hummingbird logs each server start at info; Vigil logs its own single line instead.
