@@ -176,9 +176,9 @@ actor ReportSession {
     private func open(_ target: Target) async -> Target {
         var target = target
         if !target.tagged, let version = target.model.registryVersion {
+            // `vigil.serving=true` last: whoever sees it can rely on the other two.
             let versionTags = [
-                ("vigil.serving", "true"), ("vigil.host", reporter.host),
-                ("vigil.since", Self.iso8601(target.since)),
+                ("vigil.host", reporter.host), ("vigil.since", Self.iso8601(target.since)), ("vigil.serving", "true"),
             ]
             let failed = await attempt("tag the model version") {
                 for (key, value) in versionTags {
@@ -187,6 +187,12 @@ actor ReportSession {
             }
             target.tagged = failed == nil
         }
+        return await startRun(target)
+    }
+
+    /// Starts the version's run in the report experiment, unless it has one.
+    private func startRun(_ target: Target) async -> Target {
+        var target = target
         if target.runID == nil {
             let labels = target.model.labels
             let name = target.model.registryVersion?.name ?? labels.name
@@ -249,7 +255,7 @@ actor ReportSession {
     /// unless the next version is the same registry version.
     private func close(_ target: Target, at seconds: Double, next: RegistryVersion?) async {
         var target = record(target, at: seconds)
-        if target.runID == nil { target = await open(target) }
+        if target.runID == nil && !target.pending.isEmpty { target = await startRun(target) }
         target = await flush(target)
         if let runID = target.runID {
             let end = Int64((Date().timeIntervalSince1970 * 1000).rounded())
