@@ -33,8 +33,9 @@ struct Serve: AsyncParsableCommand {
     var driftMaxFeatures: Int?
     @Flag(
         name: .customLong("report-to-mlflow"), inversion: .prefixedNo,
-        help: "Tag the served registry version and log live serving metrics to an MLflow run at MLFLOW_TRACKING_URI "
-            + "(default off). [VIGIL_REPORT_TO_MLFLOW]")
+        help: ArgumentHelp(
+            "Tag the served registry version and log live serving metrics to an MLflow run at MLFLOW_TRACKING_URI "
+                + "(default off). [VIGIL_REPORT_TO_MLFLOW]"))
     var reportToMLflow: Bool?
     @Option(help: "Seconds between reports to MLflow (default 60). [VIGIL_REPORT_INTERVAL]")
     var reportInterval: Int?
