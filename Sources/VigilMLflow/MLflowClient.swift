@@ -103,11 +103,12 @@ package struct MLflowClient: Sendable {
     let session: URLSession
     let delegate: SessionDelegate
 
-    package init(configuration: TrackingConfiguration) {
+    /// `requestTimeout` bounds each wait for the server; `resourceTimeout` a whole transfer.
+    package init(configuration: TrackingConfiguration, requestTimeout: Double = 30, resourceTimeout: Double = 3600) {
         self.configuration = configuration
         let sessionConfiguration = URLSessionConfiguration.ephemeral
-        sessionConfiguration.timeoutIntervalForRequest = 30
-        sessionConfiguration.timeoutIntervalForResource = 3600
+        sessionConfiguration.timeoutIntervalForRequest = requestTimeout
+        sessionConfiguration.timeoutIntervalForResource = resourceTimeout
         delegate = SessionDelegate(insecureTLS: configuration.insecureTLS)
         session = URLSession(configuration: sessionConfiguration, delegate: delegate, delegateQueue: nil)
     }

@@ -13,6 +13,8 @@ package final class ModelMetrics: Sendable {
     package let decode: ValueHistogram
     package let predict: ValueHistogram
     package let encode: ValueHistogram
+    /// The same requests, readable back (for the MLflow reporter); the Prometheus series are write-only.
+    package let tally: RequestTally
     private let errors: [ScoringError.Reason: Counter]
     private let info: Gauge
     private let loadDuration: Gauge
@@ -26,6 +28,7 @@ package final class ModelMetrics: Sendable {
         let base = model.pairs
         latency = registry.histogram(
             "mlflow_inference_latency_seconds", base, buckets: buckets.latency, help: "End-to-end latency of /invocations requests in seconds")
+        tally = RequestTally(latencyBounds: buckets.latency)
         predictions = registry.counter(
             "mlflow_predictions_total", base, help: "Rows predicted successfully")
         batchRows = registry.histogram(
@@ -87,6 +90,7 @@ package final class ModelMetrics: Sendable {
             batchRows.record(Double(rows))
         }
         if let failure { errors[failure]?.increment() }
+        tally.record(seconds: seconds, rows: rows, failed: !(200..<300).contains(status))
     }
 
     private func requestCounter(_ status: Int) -> Counter {

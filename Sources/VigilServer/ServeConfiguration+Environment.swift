@@ -18,13 +18,20 @@ package struct ServeFlags: Sendable {
     package var driftWindowSeconds: Int?
     package var driftMinRows: Int?
     package var driftMaxFeatures: Int?
+    package var reportToMLflow: Bool?
+    package var reportInterval: Int?
+    package var reportExperiment: String?
 
     package init(
         model: String? = nil, host: String? = nil, port: Int? = nil, metricsPort: Int? = nil,
         modelName: String? = nil, modelVersion: String? = nil, maxRequestBytes: Int? = nil,
         runtime: String? = nil, workers: Int? = nil, python: String? = nil, envManager: String? = nil, timeout: Int? = nil,
-        profile: String? = nil, pollInterval: Int? = nil
+        profile: String? = nil, pollInterval: Int? = nil, reportToMLflow: Bool? = nil, reportInterval: Int? = nil,
+        reportExperiment: String? = nil
     ) {
+        self.reportToMLflow = reportToMLflow
+        self.reportInterval = reportInterval
+        self.reportExperiment = reportExperiment
         self.profile = profile
         self.pollInterval = pollInterval
         self.runtime = runtime
@@ -73,6 +80,9 @@ extension ServeConfiguration {
         case driftWindowSeconds = "VIGIL_DRIFT_WINDOW_SECONDS"
         case driftMinRows = "VIGIL_DRIFT_MIN_ROWS"
         case driftMaxFeatures = "VIGIL_DRIFT_MAX_FEATURES"
+        case reportToMLflow = "VIGIL_REPORT_TO_MLFLOW"
+        case reportInterval = "VIGIL_REPORT_INTERVAL"
+        case reportExperiment = "VIGIL_REPORT_EXPERIMENT"
     }
 
     /// Flags first, then `VIGIL_*` variables, then defaults; `defaultModel` when neither names a model.
@@ -105,6 +115,20 @@ extension ServeConfiguration {
         drift.maxAge = try number(flags.driftWindowSeconds, .driftWindowSeconds, in: 1...31_536_000).map { .seconds($0) }
         drift.minimumRows = try number(flags.driftMinRows, .driftMinRows, in: 1...1_000_000) ?? drift.minimumRows
         drift.maxFeatures = try number(flags.driftMaxFeatures, .driftMaxFeatures, in: 0...10_000) ?? drift.maxFeatures
+        if let flag = flags.reportToMLflow {
+            report.enabled = flag
+        } else if let raw = text(nil, .reportToMLflow) {
+            switch raw.lowercased() {
+            case "1", "true", "yes", "on": report.enabled = true
+            case "0", "false", "no", "off": report.enabled = false
+            default:
+                throw ConfigurationError(description: "VIGIL_REPORT_TO_MLFLOW must be true or false, got '\(raw)'")
+            }
+        }
+        if let seconds = try number(flags.reportInterval, .reportInterval, in: 1...86_400) {
+            report.interval = .seconds(seconds)
+        }
+        report.experiment = text(flags.reportExperiment, .reportExperiment) ?? report.experiment
         if let stack = environment["VIGIL_HTTP_STACK"], !stack.isEmpty {
             guard let parsed = HTTPStack(rawValue: stack) else {
                 throw ConfigurationError(description: "VIGIL_HTTP_STACK must be nio or hummingbird, got '\(stack)'")
@@ -164,6 +188,9 @@ extension ServeConfiguration.Variable {
         case .driftWindowSeconds: "--drift-window-seconds"
         case .driftMinRows: "--drift-min-rows"
         case .driftMaxFeatures: "--drift-max-features"
+        case .reportToMLflow: "--report-to-mlflow"
+        case .reportInterval: "--report-interval"
+        case .reportExperiment: "--report-experiment"
         }
     }
 }

@@ -27,6 +27,8 @@ package struct ServeConfiguration: Sendable {
     package var pollInterval = 30
     /// Event loop threads of the NIO scoring port (`VIGIL_EVENT_LOOPS`); nil: one per core.
     package var eventLoops: Int?
+    /// Writing the served version's state and live metrics back to MLflow (`--report-to-mlflow`).
+    package var report = ReportSettings()
 
     package enum HTTPStack: String, Sendable {
         case nio, hummingbird
@@ -34,5 +36,18 @@ package struct ServeConfiguration: Sendable {
 
     package init(model: String) {
         self.model = model
+    }
+}
+
+/// Whether and how often the MLflow reporter logs, and where.
+package struct ReportSettings: Sendable, Equatable {
+    package var enabled = false
+    package var interval: Duration = .seconds(60)
+    package var experiment = "vigil-serving"
+
+    package init(enabled: Bool = false, interval: Duration = .seconds(60), experiment: String = "vigil-serving") {
+        self.enabled = enabled
+        self.interval = interval
+        self.experiment = experiment
     }
 }

@@ -13,12 +13,30 @@ package struct ServedModel: Sendable {
     package let drift: DriftMonitor?
     /// Requests holding this version; a replaced version is retired once it drops to zero.
     package let requests = RequestCount()
+    /// The model registry version this is, when `--model` went through the registry (`models:/NAME/…`);
+    /// nil for local, `runs:/` and logged models, which have no version to tag.
+    package let registryVersion: RegistryVersion?
 
-    package init(labels: ModelLabels, scorer: Scorer, metrics: ModelMetrics, drift: DriftMonitor? = nil) {
+    package init(
+        labels: ModelLabels, scorer: Scorer, metrics: ModelMetrics, drift: DriftMonitor? = nil,
+        registryVersion: RegistryVersion? = nil
+    ) {
         self.labels = labels
         self.scorer = scorer
         self.metrics = metrics
         self.drift = drift
+        self.registryVersion = registryVersion
+    }
+}
+
+/// A registered model's name and version in the MLflow model registry.
+package struct RegistryVersion: Sendable, Equatable {
+    package var name: String
+    package var version: String
+
+    package init(name: String, version: String) {
+        self.name = name
+        self.version = version
     }
 }
 

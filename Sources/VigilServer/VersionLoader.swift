@@ -100,7 +100,15 @@ package struct VersionLoader: Sendable {
                 "model.runtime": "\(labels.runtime)", "load.ms": "\(Int((seconds * 1000).rounded()))",
                 "drift": "\(drift == nil ? "off (no profile)" : "on")",
             ])
-        return ServedModel(labels: labels, scorer: candidate.loaded.scorer, metrics: metrics, drift: drift)
+        // Only a registered model's version can be tagged (write-back); runs:/, logged and local models have none.
+        var registryVersion: RegistryVersion?
+        if case .registered = try? ModelURI(parsing: configuration.model), let name = candidate.resolved.name,
+            let version = candidate.resolved.version
+        {
+            registryVersion = RegistryVersion(name: name, version: version)
+        }
+        return ServedModel(
+            labels: labels, scorer: candidate.loaded.scorer, metrics: metrics, drift: drift, registryVersion: registryVersion)
     }
 
     /// Stops a candidate that will not serve (its Python workers; a native runtime holds nothing).

@@ -24,8 +24,9 @@ package struct VigilService {
         let (served, registryVersion) = try await loadVersion(registry: registry)
         let slot = ModelSlot(served)
         // ServiceGroup stops services in reverse order: the ports drain first, then the follower (a version
-        // mid-load is stopped, replaced ones retired), then the served version's Python workers.
-        var services: [any Service] = [ScorerService(slot: slot)]
+        // mid-load is stopped, replaced ones retired), then the served version's Python workers, and last the
+        // reporter, whose final interval then sees every request.
+        var services: [any Service] = makeReporter(slot: slot) + [ScorerService(slot: slot)]
         if let follower = makeFollower(registry: registry, slot: slot, served: served, registryVersion: registryVersion) {
             services.append(follower)
         }
@@ -115,6 +116,24 @@ package struct VigilService {
             configuration: .init(address: .hostname(configuration.host, port: configuration.metricsPort)),
             logger: quietLogger("vigil.operations"))
         return [scoring, operations]
+    }
+
+    /// The MLflow reporter when `--report-to-mlflow` asks for one and a tracking server is configured.
+    func makeReporter(slot: ModelSlot) -> [any Service] {
+        guard configuration.report.enabled else { return [] }
+        let tracking: TrackingConfiguration
+        do {
+            tracking = try TrackingConfiguration(environment: ProcessInfo.processInfo.environment)
+        } catch {
+            logger.warning("--report-to-mlflow: nothing is reported", metadata: ["error": "\(error)"])
+            return []
+        }
+        let host = "\(ProcessInfo.processInfo.hostName):\(configuration.port)"
+        return [
+            MLflowReporter(
+                slot: slot, tracking: MLflowTracking(client: MLflowClient(configuration: tracking, requestTimeout: 10, resourceTimeout: 20)),
+                settings: configuration.report, host: host, vigilVersion: Self.version, logger: logger)
+        ]
     }
 
     /// Hummingbird logs each server start at info; Vigil logs its own single line instead.

@@ -35,6 +35,16 @@ struct Serve: AsyncParsableCommand {
     var driftMinRows: Int?
     @Option(help: "Features tracked for drift, the first in signature order (default 100). [VIGIL_DRIFT_MAX_FEATURES]")
     var driftMaxFeatures: Int?
+    @Flag(
+        name: .customLong("report-to-mlflow"), inversion: .prefixedNo,
+        help: ArgumentHelp(
+            "Tag the served registry version and log live serving metrics to an MLflow run at MLFLOW_TRACKING_URI "
+                + "(default off). [VIGIL_REPORT_TO_MLFLOW]"))
+    var reportToMLflow: Bool?
+    @Option(help: "Seconds between reports to MLflow (default 60). [VIGIL_REPORT_INTERVAL]")
+    var reportInterval: Int?
+    @Option(help: "MLflow experiment of the serving runs, created if missing (default vigil-serving). [VIGIL_REPORT_EXPERIMENT]")
+    var reportExperiment: String?
 
     func run() async throws {
         let configuration = try modelOptions.configuration { flags in
@@ -50,6 +60,9 @@ struct Serve: AsyncParsableCommand {
             flags.driftWindowSeconds = driftWindowSeconds
             flags.driftMinRows = driftMinRows
             flags.driftMaxFeatures = driftMaxFeatures
+            flags.reportToMLflow = reportToMLflow
+            flags.reportInterval = reportInterval
+            flags.reportExperiment = reportExperiment
         }
         let logger = try modelOptions.logger()
         do {

@@ -71,4 +71,21 @@ import VigilMonitoring
             flags: ServeFlags(model: "/m"), environment: [:], defaultModel: { throw ConfigurationError(description: "no demo") })
         #expect(configuration.model == "/m")
     }
+
+    @Test func reportingIsOptInWithIntervalAndExperiment() throws {
+        let defaults = try ServeConfiguration(flags: ServeFlags(), environment: [:], defaultModel: { "m" })
+        #expect(defaults.report == ReportSettings(enabled: false, interval: .seconds(60), experiment: "vigil-serving"))
+        let environment = ["VIGIL_REPORT_TO_MLFLOW": "true", "VIGIL_REPORT_INTERVAL": "5", "VIGIL_REPORT_EXPERIMENT": "prod"]
+        let fromEnvironment = try ServeConfiguration(flags: ServeFlags(), environment: environment, defaultModel: { "m" })
+        #expect(fromEnvironment.report == ReportSettings(enabled: true, interval: .seconds(5), experiment: "prod"))
+        let flagsWin = try ServeConfiguration(
+            flags: ServeFlags(reportToMLflow: false, reportInterval: 1), environment: environment, defaultModel: { "m" })
+        #expect(flagsWin.report == ReportSettings(enabled: false, interval: .seconds(1), experiment: "prod"))
+        #expect(throws: ConfigurationError.self) {
+            try ServeConfiguration(flags: ServeFlags(), environment: ["VIGIL_REPORT_TO_MLFLOW": "maybe"], defaultModel: { "m" })
+        }
+        #expect(throws: ConfigurationError.self) {
+            try ServeConfiguration(flags: ServeFlags(reportInterval: 0), environment: [:], defaultModel: { "m" })
+        }
+    }
 }
