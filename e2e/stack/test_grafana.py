@@ -84,7 +84,8 @@ def test_dashboard_covers_the_required_views():
     titles = " | ".join(panel["title"] for panel in panels()).lower()
     for needed in ("throughput", "error ratio by reason", "latency quantiles per version", "time per stage",
                    "in-flight", "rows per request", "loaded versions", "feature drift score",
-                   "feature drift state", "prediction drift", "scrape health", "host cpu", "host memory"):
+                   "feature drift state", "prediction drift", "input data quality", "live model quality", "feedback",
+                   "registry following", "scrape health", "host cpu", "host memory"):
         assert needed in titles, needed
     exprs = " ".join(expr for _, expr in queries())
     for metric in ("mlflow_inference_latency_seconds_bucket", "mlflow_predictions_total",
@@ -94,7 +95,9 @@ def test_dashboard_covers_the_required_views():
                    "mlflow_model_loaded_timestamp_seconds", "mlflow_feature_drift_score",
                    "mlflow_feature_drift_threshold", "mlflow_feature_drift_state", "mlflow_prediction_drift_score",
                    "mlflow_prediction_drift_state", "vigil_build_info", "node_cpu_seconds_total",
-                   "node_memory_MemAvailable_bytes", "up"):
+                   "node_memory_MemAvailable_bytes", "up", "mlflow_feature_type_errors_total", "mlflow_model_quality",
+                   "mlflow_feedback_rows_total", "mlflow_feedback_unmatched_total", "mlflow_model_load_failures_total",
+                   "mlflow_registry_poll_failures_total"):
         assert metric in exprs, metric
     annotations = dashboard()["annotations"]["list"]
     assert any("mlflow_model_loaded_timestamp_seconds" in a.get("expr", "") for a in annotations)
