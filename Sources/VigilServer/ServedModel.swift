@@ -11,12 +11,17 @@ package struct ServedModel: Sendable {
     /// Drift against the training profile, when the model has one (native runtimes only: the
     /// Python runtime never sees the decoded rows).
     package let drift: DriftMonitor?
+    /// Live quality from feedback, when `--feedback` is on.
+    package let quality: QualityMonitor?
 
-    package init(labels: ModelLabels, scorer: Scorer, metrics: ModelMetrics, drift: DriftMonitor? = nil) {
+    package init(
+        labels: ModelLabels, scorer: Scorer, metrics: ModelMetrics, drift: DriftMonitor? = nil, quality: QualityMonitor? = nil
+    ) {
         self.labels = labels
         self.scorer = scorer
         self.metrics = metrics
         self.drift = drift
+        self.quality = quality
     }
 }
 

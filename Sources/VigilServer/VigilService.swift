@@ -23,8 +23,10 @@ package struct VigilService {
         let registry = MetricsRegistry(buildVersion: Self.version, buckets: configuration.buckets)
         let served = try await loadModel(registry: registry)
         let slot = ModelSlot(served)
+        let feedback = try makeFeedback(registry: registry, served: served)
         // ServiceGroup stops services in reverse order: the ports drain first, then the Python workers.
-        let services: [any Service] = [ScorerService(slot: slot)] + makeApplications(registry: registry, slot: slot)
+        let services: [any Service] =
+            [ScorerService(slot: slot)] + makeApplications(registry: registry, slot: slot, feedback: feedback)
         let group = ServiceGroup(
             configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
@@ -64,6 +66,10 @@ package struct VigilService {
         if drift != nil, case .python = loaded.scorer {
             logger.warning("drift monitoring needs a native runtime; the Python runtime does not decode rows in Vigil")
         }
+        let quality = configuration.feedback.map { settings in
+            QualityMonitor(
+                labels: labels, registry: registry.prometheus, windowSize: settings.qualityWindow, task: loaded.task)
+        }
         let seconds = (clock.now - start).seconds
         metrics.recordLoad(durationSeconds: seconds, loadedAtUnixSeconds: Date().timeIntervalSince1970)
         logger.info(
@@ -73,7 +79,31 @@ package struct VigilService {
                 "model.runtime": "\(labels.runtime)", "load.ms": "\(Int((seconds * 1000).rounded()))",
                 "drift": "\(drift == nil ? "off (no profile)" : "on")",
             ])
-        return ServedModel(labels: labels, scorer: loaded.scorer, metrics: metrics, drift: drift)
+        return ServedModel(labels: labels, scorer: loaded.scorer, metrics: metrics, drift: drift, quality: quality)
+    }
+
+    /// The feedback store (and inference log) when `--feedback` is on, refilled from the log.
+    func makeFeedback(registry: MetricsRegistry, served: ServedModel) throws -> FeedbackRecorder? {
+        guard let settings = configuration.feedback else { return nil }
+        var log: InferenceLog?
+        if let directory = settings.inferenceLog {
+            do {
+                log = try InferenceLog(
+                    directory: directory, maxBytes: settings.inferenceLogMaxBytes, fsync: settings.inferenceLogFsync)
+            } catch {
+                throw ModelLoadError(description: "The inference log cannot be used: \(error)")
+            }
+        }
+        let recorder = FeedbackRecorder(
+            store: FeedbackStore(capacity: settings.window), log: log, counters: FeedbackCounters(registry: registry.prometheus))
+        let reloaded = recorder.reload(for: served)
+        logger.info(
+            "feedback on",
+            metadata: [
+                "feedback.window": "\(settings.window)", "quality.window": "\(settings.qualityWindow)",
+                "inference_log": "\(settings.inferenceLog ?? "off")", "reloaded": "\(reloaded)",
+            ])
+        return recorder
     }
 
     /// A local model has no registry version: the start of its `model_uuid` tells one saved
@@ -82,10 +112,10 @@ package struct VigilService {
         manifest.modelUUID.map { String($0.filter { $0 != "-" }.prefix(8)) } ?? "1"
     }
 
-    func makeApplications(registry: MetricsRegistry, slot: ModelSlot) -> [any Service] {
+    func makeApplications(registry: MetricsRegistry, slot: ModelSlot, feedback: FeedbackRecorder? = nil) -> [any Service] {
         let logger = self.logger
         let configuration = self.configuration
-        let endpoint = ScoringEndpoint(slot: slot, limits: configuration.limits)
+        let endpoint = ScoringEndpoint(slot: slot, limits: configuration.limits, feedback: feedback)
         let announce: @Sendable (Int) -> Void = { port in
             let model = slot.current?.labels
             logger.info(

@@ -37,7 +37,7 @@ struct MetricsCostTests {
                 _ = pipeline.encode(try! pipeline.predict(request))
             })
             withMetrics.append(time {
-                _ = endpoint.nativeInvocations(contentType: "application/json", body: .success(body), startedAt: .now)
+                _ = endpoint.nativeInvocations(contentType: "application/json", body: .success(body), requestID: "bench", startedAt: .now)
             })
         }
         let b = bare.sorted()[1]
