@@ -7,8 +7,8 @@ import Synchronization
 #endif
 
 /// The durable inference log (`--inference-log DIR`): one JSON line per answered request in
-/// `inference-NNNNNNNN.jsonl` files, a new file every `maxBytes / 8`, the oldest files deleted
-/// while the set is over `maxBytes`.
+/// `inference-NNNNNNNN.jsonl` files, a new file every `maxBytes / 8`, the oldest files deleted so
+/// that the set never holds more than `maxBytes` (a record larger than a file still gets one).
 ///
 /// `append` writes the whole line with one write(2) on an `O_APPEND` descriptor (under a lock, so
 /// lines never interleave) and returns only once the kernel has it: a record whose request was
@@ -44,7 +44,8 @@ package final class InferenceLog: Sendable {
         let sequence = (existing.last?.sequence ?? 0) + 1
         let descriptor = try Self.open(Self.path(directory, sequence))
         state = Mutex(State(descriptor: descriptor, sequence: sequence, currentBytes: 0, closed: closed))
-        state.withLock { Self.trim(&$0, maxBytes: maxBytes) }
+        let segmentBytes = self.segmentBytes
+        state.withLock { Self.trim(&$0, maxBytes: maxBytes, segmentBytes: segmentBytes) }
     }
 
     deinit {
@@ -68,7 +69,7 @@ package final class InferenceLog: Sendable {
                     state.descriptor = -1
                     return "\(error)"
                 }
-                Self.trim(&state, maxBytes: maxBytes)
+                Self.trim(&state, maxBytes: maxBytes, segmentBytes: segmentBytes)
             }
             guard state.descriptor >= 0 else { return "the inference log has no open file" }
             let written = record.withUnsafeBytes { bytes -> Int in
@@ -91,9 +92,9 @@ package final class InferenceLog: Sendable {
         if let failure { throw Failure(description: "cannot write the inference log in \(directory): \(failure)") }
     }
 
-    /// Drops the oldest closed files while the set (with the open one) is over `maxBytes`.
-    private static func trim(_ state: inout State, maxBytes: Int) {
-        var total = state.closed.reduce(state.currentBytes) { $0 + $1.bytes }
+    /// Drops the oldest closed files until they and a full open file fit in `maxBytes`.
+    private static func trim(_ state: inout State, maxBytes: Int, segmentBytes: Int) {
+        var total = state.closed.reduce(max(state.currentBytes, segmentBytes)) { $0 + $1.bytes }
         while total > maxBytes, let oldest = state.closed.first {
             unlink(oldest.path)
             total -= oldest.bytes
