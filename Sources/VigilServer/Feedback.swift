@@ -55,7 +55,7 @@ package final class FeedbackRecorder: Sendable {
                 throw ScoringError(.temporarilyUnavailable, "The request was not answered: \(error)", reason: .overloaded)
             }
         }
-        let compared = Self.outcomes(served, probabilities: probabilities, task: quality.task)
+        let compared = Self.outcomes(served, probabilities: probabilities, task: { quality.task })
         store.remember(id, RememberedPrediction(quality: quality, predictions: compared, probabilities: probabilities))
     }
 
@@ -73,9 +73,12 @@ package final class FeedbackRecorder: Sendable {
 
     /// What a label is compared with: the served value, except that a classifier serving
     /// P(class 1) (an XGBoost Booster with `binary:logistic`) is compared by its class, p > 0.5.
-    static func outcomes(_ served: [OutcomeValue], probabilities: [Double]?, task: PredictionTask?) -> [OutcomeValue] {
-        guard task == .classification, let probabilities, probabilities.count == served.count,
-            served.contains(where: { $0.number.map { $0 != 0 && $0 != 1 } ?? false })
+    /// `task` is asked last: most requests serve labels and never need it.
+    static func outcomes(
+        _ served: [OutcomeValue], probabilities: [Double]?, task: () -> PredictionTask?
+    ) -> [OutcomeValue] {
+        guard let probabilities, probabilities.count == served.count,
+            served.contains(where: { $0.number.map { $0 != 0 && $0 != 1 } ?? false }), task() == .classification
         else { return served }
         return probabilities.map { .number($0 > 0.5 ? 1 : 0) }
     }
@@ -195,7 +198,7 @@ package final class FeedbackRecorder: Sendable {
             store.remember(
                 id,
                 RememberedPrediction(
-                    quality: quality, predictions: Self.outcomes(served, probabilities: usable, task: quality.task),
+                    quality: quality, predictions: Self.outcomes(served, probabilities: usable, task: { quality.task }),
                     probabilities: usable))
             loaded += 1
         }

@@ -44,6 +44,8 @@ package final class QualityMonitor: Sendable {
     package let labels: ModelLabels
     package let windowSize: Int
     private let registry: PrometheusCollectorRegistry
+    /// The task the runtime declared: read without the lock (the request path asks for it).
+    private let declaredTask: QualityTask?
     private let state: Mutex<State>
     private let rowsTotal: Counter
     private let windowRows: Gauge
@@ -62,6 +64,7 @@ package final class QualityMonitor: Sendable {
         self.labels = labels
         self.windowSize = windowSize
         self.registry = registry
+        declaredTask = task
         state = Mutex(State(task: task))
         rowsTotal = registry.counter(
             "mlflow_feedback_rows_total", labels.pairs, help: "Predicted rows matched with a ground-truth label")
@@ -70,12 +73,12 @@ package final class QualityMonitor: Sendable {
     }
 
     /// The task the window scores, once known.
-    package var task: QualityTask? { state.withLock { $0.task } }
+    package var task: QualityTask? { declaredTask ?? state.withLock { $0.task } }
 
     /// Whether `label` can be scored against `prediction` for this version (a regressor needs
     /// numbers on both sides).
     package func accepts(label: OutcomeValue, prediction: OutcomeValue) -> Bool {
-        switch state.withLock({ $0.task }) ?? Self.infer(prediction) {
+        switch task ?? Self.infer(prediction) {
         case .classification: true
         case .regression: label.number != nil && prediction.number != nil
         }
