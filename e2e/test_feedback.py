@@ -119,3 +119,17 @@ def test_feedback_matches_requests_answered_before_a_restart(tmp_path):
         assert found["accuracy"] == pytest.approx(metrics.accuracy_score(truth, predictions), rel=1e-12)
     finally:
         server.stop()
+
+
+def test_the_python_runtime_remembers_predictions_read_back_from_mlflow(python_bin):
+    server = VigilServer(extra_args=["--feedback", "--runtime", "python", "--python", python_bin], ready_timeout=180)
+    try:
+        rows, truth = loans(np.random.default_rng(3), 20)
+        request_id, predicted = invoke(server, rows)
+        counts = post_feedback(server, [{"request_id": request_id, "labels": truth.tolist()}])
+        assert counts["matched"] == 1 and counts["rows"] == 20, counts
+        found, _ = quality(server)
+        assert found["accuracy"] == pytest.approx(metrics.accuracy_score(truth, predicted), rel=1e-12)
+        assert "auc" not in found  # no probabilities from MLflow's answer
+    finally:
+        server.stop()
