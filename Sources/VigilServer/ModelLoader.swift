@@ -49,6 +49,12 @@ package struct ModelLoader: Sendable {
         package var scorer: Scorer
         /// The flavor that serves it (`xgboost`, or `python_function` through the Python runtime).
         package var flavor: String
+
+        /// Classifier or regressor, when the native runtime knows (live quality infers it otherwise).
+        package var task: PredictionTask? {
+            if case .native(let pipeline) = scorer { return pipeline.predictor.task }
+            return nil
+        }
     }
 
     package func load(directory: String, logger: Logger) async throws -> Loaded {

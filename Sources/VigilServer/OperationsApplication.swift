@@ -8,6 +8,7 @@ package enum OperationsApplication {
         let router = Router()
         router.get("metrics") { request, _ in
             slot.current?.drift?.updateScores()
+            slot.current?.quality?.updateScores()
             let (contentType, body) = registry.exposition(accept: request.headers[.accept])
             return Response(
                 status: .ok, headers: [.contentType: contentType], body: .init(byteBuffer: ByteBuffer(bytes: body)))

@@ -9,10 +9,14 @@ import VigilPython
 package struct ScoringEndpoint: Sendable {
     package let slot: ModelSlot
     package let limits: ScoringLimits
+    /// Remembers predictions for `POST /feedback`; nil when feedback is off (the default), so the
+    /// request path then does nothing more than echo the request id.
+    package let feedback: FeedbackRecorder?
 
-    package init(slot: ModelSlot, limits: ScoringLimits) {
+    package init(slot: ModelSlot, limits: ScoringLimits, feedback: FeedbackRecorder? = nil) {
         self.slot = slot
         self.limits = limits
+        self.feedback = feedback
     }
 
     /// What the scoring port answers.
@@ -24,7 +28,7 @@ package struct ScoringEndpoint: Sendable {
 
     /// The routes, decided before the body is read: FastAPI's 404/405 bodies for the rest.
     package enum Route: Sendable {
-        case invocations, ping, version
+        case invocations, ping, version, feedback
         case answer(Answer)
     }
 
@@ -33,6 +37,7 @@ package struct ScoringEndpoint: Sendable {
         case "/invocations": return method == "POST" ? .invocations : .answer(Self.methodNotAllowed)
         case "/ping", "/health": return method == "GET" ? .ping : .answer(Self.methodNotAllowed)
         case "/version": return method == "GET" ? .version : .answer(Self.methodNotAllowed)
+        case "/feedback": return method == "POST" ? .feedback : .answer(Self.methodNotAllowed)
         default: return .answer(Self.json(404, #"{"detail":"Not Found"}"#))
         }
     }
@@ -46,38 +51,52 @@ package struct ScoringEndpoint: Sendable {
         Self.json(200, Self.mlflowProtocolVersion)
     }
 
+    /// `POST /feedback`: labels for earlier requests, by request id (`FeedbackRecorder.handle`).
+    package func feedback(body: Result<ByteBuffer, ScoringError>) -> Answer {
+        guard let feedback else {
+            return Self.answer(for: ScoringError(.endpointNotFound, "Feedback is off: start vigil serve with --feedback or --inference-log."))
+        }
+        switch body {
+        case .success(let bytes): return feedback.handle(body: bytes)
+        case .failure(let error): return Self.answer(for: error)
+        }
+    }
+
     /// The `mlflow models serve` version whose protocol Vigil speaks (what its `/version` says).
     package static let mlflowProtocolVersion = "3.17.2"
 
     /// Scores one request with a native runtime, synchronously; nil when the served model runs in
-    /// Python (call `invocations` then). `body` is the failure when it could not be read.
+    /// Python (call `invocations` then). `body` is the failure when it could not be read;
+    /// `requestID` is what the answer's `x-request-id` says (feedback remembers it).
     package func nativeInvocations(
-        contentType: String?, body: Result<ByteBuffer, ScoringError>, startedAt start: ContinuousClock.Instant
+        contentType: String?, body: Result<ByteBuffer, ScoringError>, requestID: String,
+        startedAt start: ContinuousClock.Instant
     ) -> Answer? {
         guard let model = slot.acquire() else { return Self.noModel }
         defer { model.requests.end() }
         guard case .native(let pipeline) = model.scorer else { return nil }
-        return Self.native(model, pipeline, contentType: contentType, body: body, startedAt: start)
+        return native(model, pipeline, contentType: contentType, body: body, requestID: requestID, startedAt: start)
     }
 
     /// Scores one request with whichever runtime serves the model. The version is read once and
     /// held until the answer is ready, so a version swap in between never fails the request.
     package func invocations(
-        contentType: String?, body: Result<ByteBuffer, ScoringError>, startedAt start: ContinuousClock.Instant
+        contentType: String?, body: Result<ByteBuffer, ScoringError>, requestID: String,
+        startedAt start: ContinuousClock.Instant
     ) async -> Answer {
         guard let model = slot.acquire() else { return Self.noModel }
         defer { model.requests.end() }
         switch model.scorer {
         case .native(let pipeline):
-            return Self.native(model, pipeline, contentType: contentType, body: body, startedAt: start)
+            return native(model, pipeline, contentType: contentType, body: body, requestID: requestID, startedAt: start)
         case .python(let pool):
-            return await Self.python(model, pool, contentType: contentType, body: body, startedAt: start)
+            return await python(model, pool, contentType: contentType, body: body, requestID: requestID, startedAt: start)
         }
     }
 
-    private static func native(
+    private func native(
         _ model: ServedModel, _ pipeline: ScoringPipeline, contentType: String?, body: Result<ByteBuffer, ScoringError>,
-        startedAt start: ContinuousClock.Instant
+        requestID: String, startedAt start: ContinuousClock.Instant
     ) -> Answer {
         let metrics = model.metrics
         metrics.inFlight.increment()
@@ -90,10 +109,18 @@ package struct ScoringEndpoint: Sendable {
                 try pipeline.decode(body: bytes, contentType: contentType)
             }
             let t1 = clock.now
-            let predictions = try pipeline.predict(request)
+            let predictions: Predictions
+            var probabilities: [Double]?
+            if feedback == nil {
+                predictions = try pipeline.predict(request)
+            } else {
+                (predictions, probabilities) = try pipeline.predictWithProbabilities(request)
+            }
             let t2 = clock.now
             let encoded = pipeline.encode(predictions, wrapped: request.wrapsPredictions)
             let t3 = clock.now
+            try feedback?.record(
+                id: requestID, model: model, frame: request.frame, predictions: predictions, probabilities: probabilities)
             model.drift?.observe(request.frame, predictions)
             metrics.decode.record((t1 - t0).seconds)
             metrics.predict.record((t2 - t1).seconds)
@@ -108,9 +135,9 @@ package struct ScoringEndpoint: Sendable {
         }
     }
 
-    private static func python(
+    private func python(
         _ model: ServedModel, _ pool: PythonWorkerPool, contentType: String?, body: Result<ByteBuffer, ScoringError>,
-        startedAt start: ContinuousClock.Instant
+        requestID: String, startedAt start: ContinuousClock.Instant
     ) async -> Answer {
         let metrics = model.metrics
         metrics.inFlight.increment()
@@ -120,6 +147,7 @@ package struct ScoringEndpoint: Sendable {
         var failure: ScoringError.Reason?
         do {
             let response = try await pool.score(body: try body.get(), contentType: contentType)
+            if response.status == 200 { try feedback?.record(id: requestID, model: model, responseBody: response.body) }
             answer = Answer(status: response.status, contentType: response.contentType, body: response.body)
             failure = response.reason
             if response.status == 200 { rows = PredictionRows.count(in: response.body) }

@@ -1,7 +1,8 @@
+import HTTPTypes
 import Hummingbird
 import VigilModel
 
-/// Serves `ScoringEndpoint` with Hummingbird: one responder rather than a router, since four
+/// Serves `ScoringEndpoint` with Hummingbird: one responder rather than a router, since five
 /// fixed paths need no trie.
 package struct ScoringResponder: HTTPResponder {
     package typealias Context = BasicRequestContext
@@ -18,16 +19,27 @@ package struct ScoringResponder: HTTPResponder {
         case .answer(let fixed): answer = fixed
         case .ping: answer = endpoint.ping()
         case .version: answer = endpoint.version()
+        case .feedback:
+            var request = request
+            answer = endpoint.feedback(body: await collectBody(&request))
         case .invocations:
             let start = ContinuousClock.now
             var request = request
             let body = await collectBody(&request)
-            answer = await endpoint.invocations(contentType: request.headers[.contentType], body: body, startedAt: start)
+            let requestID = RequestID.resolve(request.headers[Self.requestIDField])
+            answer = await endpoint.invocations(
+                contentType: request.headers[.contentType], body: body, requestID: requestID, startedAt: start)
+            return Response(
+                status: .init(code: answer.status),
+                headers: [.contentType: answer.contentType, Self.requestIDField: requestID],
+                body: .init(byteBuffer: answer.body))
         }
         return Response(
             status: .init(code: answer.status), headers: [.contentType: answer.contentType],
             body: .init(byteBuffer: answer.body))
     }
+
+    static let requestIDField = HTTPField.Name(RequestID.headerName)!
 
     /// The whole body, or a 413 error past the configured limit.
     private func collectBody(_ request: inout Request) async -> Result<ByteBuffer, ScoringError> {

@@ -84,8 +84,8 @@ final class ScoringHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     private enum State {
         case idle
-        case collecting(HTTPRequestHead, body: ByteBuffer, started: ContinuousClock.Instant)
-        case tooLarge(HTTPRequestHead, started: ContinuousClock.Instant)
+        case collecting(HTTPRequestHead, body: ByteBuffer, started: ContinuousClock.Instant, isFeedback: Bool)
+        case tooLarge(HTTPRequestHead, started: ContinuousClock.Instant, isFeedback: Bool)
         case fixed(HTTPRequestHead, ScoringEndpoint.Answer)
     }
 
@@ -101,28 +101,31 @@ final class ScoringHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         case .head(let head):
             let started = ContinuousClock.now
             let path = head.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
-            switch endpoint.route(method: head.method.rawValue, path: path) {
-            case .invocations:
+            let route = endpoint.route(method: head.method.rawValue, path: path)
+            switch route {
+            case .invocations, .feedback:
+                let isFeedback = if case .feedback = route { true } else { false }
                 let limit = endpoint.limits.maxRequestBytes
                 let declared = head.headers.first(name: "content-length").flatMap(Int.init) ?? 0
                 if declared > limit {
-                    state = .tooLarge(head, started: started)
+                    state = .tooLarge(head, started: started, isFeedback: isFeedback)
                 } else {
-                    state = .collecting(head, body: context.channel.allocator.buffer(capacity: declared), started: started)
+                    state = .collecting(
+                        head, body: context.channel.allocator.buffer(capacity: declared), started: started, isFeedback: isFeedback)
                 }
             case .ping: state = .fixed(head, endpoint.ping())
             case .version: state = .fixed(head, endpoint.version())
             case .answer(let answer): state = .fixed(head, answer)
             }
         case .body(var chunk):
-            guard case .collecting(let head, var body, let started) = state else { return }
+            guard case .collecting(let head, var body, let started, let isFeedback) = state else { return }
             if body.readableBytes + chunk.readableBytes > endpoint.limits.maxRequestBytes {
-                state = .tooLarge(head, started: started)
+                state = .tooLarge(head, started: started, isFeedback: isFeedback)
                 return
             }
             state = .idle  // drop the state's reference so the append does not copy the buffer
             body.writeBuffer(&chunk)
-            state = .collecting(head, body: body, started: started)
+            state = .collecting(head, body: body, started: started, isFeedback: isFeedback)
         case .end:
             let finished = state
             state = .idle
@@ -130,9 +133,13 @@ final class ScoringHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             case .idle: return
             case .fixed(let head, let answer):
                 respond(context: context, to: head, with: answer)
-            case .collecting(let head, let body, let started):
+            case .collecting(let head, let body, _, isFeedback: true):
+                respond(context: context, to: head, with: endpoint.feedback(body: .success(body)))
+            case .tooLarge(let head, _, isFeedback: true):
+                respond(context: context, to: head, with: endpoint.feedback(body: .failure(.bodyTooLarge(limit: endpoint.limits.maxRequestBytes))))
+            case .collecting(let head, let body, let started, isFeedback: false):
                 score(context: context, head: head, body: .success(body), started: started)
-            case .tooLarge(let head, let started):
+            case .tooLarge(let head, let started, isFeedback: false):
                 score(context: context, head: head, body: .failure(.bodyTooLarge(limit: endpoint.limits.maxRequestBytes)), started: started)
             }
         }
@@ -145,27 +152,34 @@ final class ScoringHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         started: ContinuousClock.Instant
     ) {
         let contentType = head.headers.first(name: "content-type")
-        if let answer = endpoint.nativeInvocations(contentType: contentType, body: body, startedAt: started) {
-            respond(context: context, to: head, with: answer)
+        let requestID = RequestID.resolve(head.headers.first(name: RequestID.headerName))
+        if let answer = endpoint.nativeInvocations(
+            contentType: contentType, body: body, requestID: requestID, startedAt: started)
+        {
+            respond(context: context, to: head, with: answer, requestID: requestID)
             return
         }
         let endpoint = self.endpoint
         let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         Task {
-            let answer = await endpoint.invocations(contentType: contentType, body: body, startedAt: started)
+            let answer = await endpoint.invocations(
+                contentType: contentType, body: body, requestID: requestID, startedAt: started)
             loopBound.eventLoop.execute {
                 let (handler, context) = loopBound.value
-                handler.respond(context: context, to: head, with: answer)
+                handler.respond(context: context, to: head, with: answer, requestID: requestID)
             }
         }
     }
 
-    private func respond(context: ChannelHandlerContext, to head: HTTPRequestHead, with answer: ScoringEndpoint.Answer) {
+    private func respond(
+        context: ChannelHandlerContext, to head: HTTPRequestHead, with answer: ScoringEndpoint.Answer, requestID: String? = nil
+    ) {
         let keepAlive = head.isKeepAlive
         var headers = HTTPHeaders()
-        headers.reserveCapacity(3)
+        headers.reserveCapacity(4)
         headers.add(name: "content-type", value: answer.contentType)
         headers.add(name: "content-length", value: String(answer.body.readableBytes))
+        if let requestID { headers.add(name: RequestID.headerName, value: requestID) }
         if !keepAlive { headers.add(name: "connection", value: "close") }
         let responseHead = HTTPResponseHead(
             version: head.version, status: HTTPResponseStatus(statusCode: answer.status), headers: headers)

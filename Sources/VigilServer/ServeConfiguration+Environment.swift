@@ -21,6 +21,12 @@ package struct ServeFlags: Sendable {
     package var reportToMLflow: Bool?
     package var reportInterval: Int?
     package var reportExperiment: String?
+    package var feedback: Bool?
+    package var feedbackWindow: Int?
+    package var qualityWindow: Int?
+    package var inferenceLog: String?
+    package var inferenceLogMaxBytes: Int?
+    package var inferenceLogFsync: Bool?
 
     package init(
         model: String? = nil, host: String? = nil, port: Int? = nil, metricsPort: Int? = nil,
@@ -83,6 +89,12 @@ extension ServeConfiguration {
         case reportToMLflow = "VIGIL_REPORT_TO_MLFLOW"
         case reportInterval = "VIGIL_REPORT_INTERVAL"
         case reportExperiment = "VIGIL_REPORT_EXPERIMENT"
+        case feedback = "VIGIL_FEEDBACK"
+        case feedbackWindow = "VIGIL_FEEDBACK_WINDOW"
+        case qualityWindow = "VIGIL_QUALITY_WINDOW"
+        case inferenceLog = "VIGIL_INFERENCE_LOG"
+        case inferenceLogMaxBytes = "VIGIL_INFERENCE_LOG_MAX_BYTES"
+        case inferenceLogFsync = "VIGIL_INFERENCE_LOG_FSYNC"
     }
 
     /// Flags first, then `VIGIL_*` variables, then defaults; `defaultModel` when neither names a model.
@@ -155,6 +167,26 @@ extension ServeConfiguration {
         if let seconds = try number(flags.timeout, .timeout, in: 1...86_400) {
             loader.python.requestTimeout = .seconds(seconds)
         }
+        func toggle(_ flag: Bool?, _ variable: Variable) throws -> Bool {
+            if flag == true { return true }
+            switch text(nil, variable)?.lowercased() {
+            case nil, "0", "false", "no", "off": return false
+            case "1", "true", "yes", "on": return true
+            case let other?: throw ConfigurationError(description: "\(variable.rawValue) must be true or false, got '\(other)'")
+            }
+        }
+        let inferenceLog = text(flags.inferenceLog, .inferenceLog)
+        if try toggle(flags.feedback, .feedback) || inferenceLog != nil {
+            var settings = FeedbackSettings()
+            settings.window = try number(flags.feedbackWindow, .feedbackWindow, in: 1...10_000_000) ?? settings.window
+            settings.qualityWindow = try number(flags.qualityWindow, .qualityWindow, in: 1...1_000_000) ?? settings.qualityWindow
+            settings.inferenceLog = inferenceLog
+            settings.inferenceLogMaxBytes =
+                try number(flags.inferenceLogMaxBytes, .inferenceLogMaxBytes, in: 4096...Int(Int64.max / 2))
+                ?? settings.inferenceLogMaxBytes
+            settings.inferenceLogFsync = try toggle(flags.inferenceLogFsync, .inferenceLogFsync)
+            feedback = settings
+        }
         switch text(flags.envManager, .envManager) ?? "local" {
         case "local": loader.python.environmentManager = .local
         case "virtualenv":
@@ -191,6 +223,12 @@ extension ServeConfiguration.Variable {
         case .reportToMLflow: "--report-to-mlflow"
         case .reportInterval: "--report-interval"
         case .reportExperiment: "--report-experiment"
+        case .feedback: "--feedback"
+        case .feedbackWindow: "--feedback-window"
+        case .qualityWindow: "--quality-window"
+        case .inferenceLog: "--inference-log"
+        case .inferenceLogMaxBytes: "--inference-log-max-bytes"
+        case .inferenceLogFsync: "--inference-log-fsync"
         }
     }
 }

@@ -29,6 +29,24 @@ package struct ServeConfiguration: Sendable {
     package var eventLoops: Int?
     /// Writing the served version's state and live metrics back to MLflow (`--report-to-mlflow`).
     package var report = ReportSettings()
+    /// Live quality from ground truth (`--feedback`); nil when off.
+    package var feedback: FeedbackSettings?
+
+    /// How feedback remembers requests and scores labels.
+    package struct FeedbackSettings: Sendable, Equatable {
+        /// Requests whose predictions are remembered for labels (about the last N).
+        package var window = 10_000
+        /// Labelled rows each version's quality metrics are computed over.
+        package var qualityWindow = 1000
+        /// The durable inference log's directory, when asked for.
+        package var inferenceLog: String?
+        /// Most bytes the log's files may hold together; the oldest file goes first.
+        package var inferenceLogMaxBytes = 100_000_000
+        /// fsync(2) each record before answering (survives a machine crash, costs a disk flush).
+        package var inferenceLogFsync = false
+
+        package init() {}
+    }
 
     package enum HTTPStack: String, Sendable {
         case nio, hummingbird

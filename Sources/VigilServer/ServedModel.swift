@@ -11,6 +11,8 @@ package struct ServedModel: Sendable {
     /// Drift against the training profile, when the model has one (native runtimes only: the
     /// Python runtime never sees the decoded rows).
     package let drift: DriftMonitor?
+    /// Live quality from feedback, when `--feedback` is on.
+    package let quality: QualityMonitor?
     /// Requests holding this version; a replaced version is retired once it drops to zero.
     package let requests = RequestCount()
     /// The model registry version this is, when `--model` went through the registry (`models:/NAME/…`);
@@ -18,13 +20,14 @@ package struct ServedModel: Sendable {
     package let registryVersion: RegistryVersion?
 
     package init(
-        labels: ModelLabels, scorer: Scorer, metrics: ModelMetrics, drift: DriftMonitor? = nil,
+        labels: ModelLabels, scorer: Scorer, metrics: ModelMetrics, drift: DriftMonitor? = nil, quality: QualityMonitor? = nil,
         registryVersion: RegistryVersion? = nil
     ) {
         self.labels = labels
         self.scorer = scorer
         self.metrics = metrics
         self.drift = drift
+        self.quality = quality
         self.registryVersion = registryVersion
     }
 }

@@ -68,7 +68,8 @@ package struct VersionLoader: Sendable {
             labels: candidate.labels, scorer: candidate.loaded.scorer, metrics: scratch.modelMetrics(for: candidate.labels))
         let endpoint = ScoringEndpoint(slot: ModelSlot(model), limits: configuration.limits)
         let answer = await endpoint.invocations(
-            contentType: "application/json", body: .success(ByteBuffer(bytes: body)), startedAt: .now)
+            contentType: "application/json", body: .success(ByteBuffer(bytes: body)), requestID: "vigil-warmup",
+            startedAt: .now)
         guard answer.status == 200 else {
             let text = String(buffer: answer.body).prefix(2000)
             throw ModelLoadError(
@@ -107,8 +108,13 @@ package struct VersionLoader: Sendable {
         {
             registryVersion = RegistryVersion(name: name, version: version)
         }
+        let quality = configuration.feedback.map { settings in
+            QualityMonitor(
+                labels: labels, registry: registry.prometheus, windowSize: settings.qualityWindow, task: candidate.loaded.task)
+        }
         return ServedModel(
-            labels: labels, scorer: candidate.loaded.scorer, metrics: metrics, drift: drift, registryVersion: registryVersion)
+            labels: labels, scorer: candidate.loaded.scorer, metrics: metrics, drift: drift, quality: quality,
+            registryVersion: registryVersion)
     }
 
     /// Stops a candidate that will not serve (its Python workers; a native runtime holds nothing).

@@ -2,7 +2,7 @@ import Logging
 import VigilMonitoring
 
 /// Retires a version that a newer one replaced in its slot: once the last request holding it has
-/// answered, its series (metrics and drift) are removed and its Python workers stopped.
+/// answered, its series (metrics, drift and quality) are removed and its Python workers stopped.
 package enum VersionRetirement {
     /// Waits for `old`'s requests to finish, then releases what it holds. `successor` is the version
     /// that replaced it: when both carry the same name and version labels (`--model-version` fixed),
@@ -23,6 +23,7 @@ package enum VersionRetirement {
         if !sharesSeries {
             old.metrics.unregister()
             old.drift?.unregister()
+            old.quality?.unregister()
         }
         if case .python(let pool) = old.scorer {
             await pool.shutdown()

@@ -23,6 +23,7 @@ package struct VigilService {
         let registry = MetricsRegistry(buildVersion: Self.version, buckets: configuration.buckets)
         let (served, registryVersion) = try await loadVersion(registry: registry)
         let slot = ModelSlot(served)
+        let feedback = try makeFeedback(registry: registry, served: served)
         // ServiceGroup stops services in reverse order: the ports drain first, then the follower (a version
         // mid-load is stopped, replaced ones retired), then the served version's Python workers, and last the
         // reporter, whose final interval then sees every request.
@@ -30,7 +31,7 @@ package struct VigilService {
         if let follower = makeFollower(registry: registry, slot: slot, served: served, registryVersion: registryVersion) {
             services.append(follower)
         }
-        services += makeApplications(registry: registry, slot: slot)
+        services += makeApplications(registry: registry, slot: slot, feedback: feedback)
         let group = ServiceGroup(
             configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
@@ -77,16 +78,40 @@ package struct VigilService {
             logger: logger)
     }
 
+    /// The feedback store (and inference log) when `--feedback` is on, refilled from the log.
+    func makeFeedback(registry: MetricsRegistry, served: ServedModel) throws -> FeedbackRecorder? {
+        guard let settings = configuration.feedback else { return nil }
+        var log: InferenceLog?
+        if let directory = settings.inferenceLog {
+            do {
+                log = try InferenceLog(
+                    directory: directory, maxBytes: settings.inferenceLogMaxBytes, fsync: settings.inferenceLogFsync)
+            } catch {
+                throw ModelLoadError(description: "The inference log cannot be used: \(error)")
+            }
+        }
+        let recorder = FeedbackRecorder(
+            store: FeedbackStore(capacity: settings.window), log: log, counters: FeedbackCounters(registry: registry.prometheus))
+        let reloaded = recorder.reload(for: served)
+        logger.info(
+            "feedback on",
+            metadata: [
+                "feedback.window": "\(settings.window)", "quality.window": "\(settings.qualityWindow)",
+                "inference_log": "\(settings.inferenceLog ?? "off")", "reloaded": "\(reloaded)",
+            ])
+        return recorder
+    }
+
     /// A local model has no registry version: the start of its `model_uuid` tells one saved
     /// model from the next, so a redeploy still shows as a new version on dashboards.
     static func versionLabel(_ manifest: ModelManifest) -> String {
         manifest.modelUUID.map { String($0.filter { $0 != "-" }.prefix(8)) } ?? "1"
     }
 
-    func makeApplications(registry: MetricsRegistry, slot: ModelSlot) -> [any Service] {
+    func makeApplications(registry: MetricsRegistry, slot: ModelSlot, feedback: FeedbackRecorder? = nil) -> [any Service] {
         let logger = self.logger
         let configuration = self.configuration
-        let endpoint = ScoringEndpoint(slot: slot, limits: configuration.limits)
+        let endpoint = ScoringEndpoint(slot: slot, limits: configuration.limits, feedback: feedback)
         let announce: @Sendable (Int) -> Void = { port in
             let model = slot.current?.labels
             logger.info(

@@ -32,7 +32,7 @@ struct Predict: AsyncParsableCommand {
         let model = try await service.loadModel(registry: MetricsRegistry(buildVersion: VigilService.version))
         let endpoint = ScoringEndpoint(slot: ModelSlot(model), limits: configuration.limits)
         let answer = await endpoint.invocations(
-            contentType: contentType.mime, body: .success(ByteBuffer(bytes: body)), startedAt: .now)
+            contentType: contentType.mime, body: .success(ByteBuffer(bytes: body)), requestID: RequestID.next(), startedAt: .now)
         if case .python(let pool) = model.scorer { await pool.shutdown() }
         let text = Data(answer.body.readableBytesView) + Data("\n".utf8)
         guard answer.status == 200 else {

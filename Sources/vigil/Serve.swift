@@ -45,6 +45,18 @@ struct Serve: AsyncParsableCommand {
     var reportInterval: Int?
     @Option(help: "MLflow experiment of the serving runs, created if missing (default vigil-serving). [VIGIL_REPORT_EXPERIMENT]")
     var reportExperiment: String?
+    @Flag(help: "Remember predictions by request id so POST /feedback can score labels: live quality on the metrics port. [VIGIL_FEEDBACK]")
+    var feedback = false
+    @Option(help: "Requests remembered for feedback, about the last N (default 10000). [VIGIL_FEEDBACK_WINDOW]")
+    var feedbackWindow: Int?
+    @Option(help: "Labelled rows each version's quality metrics cover (default 1000). [VIGIL_QUALITY_WINDOW]")
+    var qualityWindow: Int?
+    @Option(help: "Append every answered request (id, time, version, rows, predictions) to JSON-lines files in DIR; implies --feedback. [VIGIL_INFERENCE_LOG]")
+    var inferenceLog: String?
+    @Option(help: "Most bytes the inference log keeps; the oldest file is dropped (default 100000000). [VIGIL_INFERENCE_LOG_MAX_BYTES]")
+    var inferenceLogMaxBytes: Int?
+    @Flag(help: "fsync each inference log record before answering (survives a machine crash; slower). [VIGIL_INFERENCE_LOG_FSYNC]")
+    var inferenceLogFsync = false
 
     func run() async throws {
         let configuration = try modelOptions.configuration { flags in
@@ -63,6 +75,12 @@ struct Serve: AsyncParsableCommand {
             flags.reportToMLflow = reportToMLflow
             flags.reportInterval = reportInterval
             flags.reportExperiment = reportExperiment
+            flags.feedback = feedback ? true : nil
+            flags.feedbackWindow = feedbackWindow
+            flags.qualityWindow = qualityWindow
+            flags.inferenceLog = inferenceLog
+            flags.inferenceLogMaxBytes = inferenceLogMaxBytes
+            flags.inferenceLogFsync = inferenceLogFsync ? true : nil
         }
         let logger = try modelOptions.logger()
         do {

@@ -37,11 +37,29 @@ struct MetricsCostTests {
                 _ = pipeline.encode(try! pipeline.predict(request))
             })
             withMetrics.append(time {
-                _ = endpoint.nativeInvocations(contentType: "application/json", body: .success(body), startedAt: .now)
+                _ = endpoint.nativeInvocations(contentType: "application/json", body: .success(body), requestID: "bench", startedAt: .now)
             })
         }
         let b = bare.sorted()[1]
         let m = withMetrics.sorted()[1]
         print("METRICS-COST bare \(Int(b)) ns/request, with metrics \(Int(m)) ns/request, +\(String(format: "%.1f", (m - b) / b * 100))%")
+    }
+
+    /// What the request id costs beside what a UUID would (the reason ids are a prefix and a counter).
+    @Test func requestIDCost() {
+        let iterations = 1_000_000
+        func time(_ work: () -> String) -> Double {
+            let clock = ContinuousClock()
+            var length = 0
+            let start = clock.now
+            for _ in 0..<iterations { length &+= work().utf8.count }
+            let elapsed = clock.now - start
+            #expect(length > 0)
+            return (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18) / Double(iterations) * 1e9
+        }
+        let made = time { RequestID.next() }
+        let echoed = time { RequestID.resolve("client-request-0123456789") }
+        let uuid = time { UUID().uuidString }
+        print("REQUEST-ID made \(Int(made)) ns, client's checked \(Int(echoed)) ns, UUID().uuidString \(Int(uuid)) ns")
     }
 }

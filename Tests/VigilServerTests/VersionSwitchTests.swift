@@ -112,7 +112,7 @@ import VigilMonitoring
         let endpoint = ScoringEndpoint(slot: slot, limits: ScoringLimits())
         let body = try Data(contentsOf: Self.protocolModel.appendingPathComponent("serving_input_example.json"))
         let answer = await endpoint.invocations(
-            contentType: "application/json", body: .success(ByteBuffer(bytes: body)), startedAt: .now)
+            contentType: "application/json", body: .success(ByteBuffer(bytes: body)), requestID: "t1", startedAt: .now)
         #expect(answer.status == 200)
         #expect(slot.current?.requests.value == 0)
     }

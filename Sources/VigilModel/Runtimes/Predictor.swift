@@ -8,6 +8,25 @@ package protocol Predictor: Sendable {
     /// `native` or `python`.
     var runtime: String { get }
     func predict(_ frame: Frame) throws(ScoringError) -> Predictions
+    /// Whether the model classifies or regresses, when its format says so; nil leaves it to
+    /// the consumer (live quality infers it from the outputs).
+    var task: PredictionTask? { get }
+    /// `predict`, plus P(class 1) per row when the model is a binary classifier and the runtime
+    /// can expose it at no extra pass (for log-loss and ROC AUC from feedback); nil otherwise.
+    func predictWithProbabilities(_ frame: Frame) throws(ScoringError) -> (Predictions, probabilities: [Double]?)
+}
+
+extension Predictor {
+    package var task: PredictionTask? { nil }
+
+    package func predictWithProbabilities(_ frame: Frame) throws(ScoringError) -> (Predictions, probabilities: [Double]?) {
+        (try predict(frame), nil)
+    }
+}
+
+/// What a model's outputs mean when they are compared with ground truth.
+package enum PredictionTask: String, Sendable {
+    case classification, regression
 }
 
 /// What a model returns for a batch, in the shape MLflow serializes it.

@@ -27,6 +27,16 @@ package struct ScoringPipeline: Sendable {
         }
     }
 
+    /// `predict`, plus P(class 1) per row when the runtime exposes it (`Predictor.predictWithProbabilities`).
+    package func predictWithProbabilities(_ request: ScoringRequest) throws(ScoringError) -> (Predictions, probabilities: [Double]?) {
+        do {
+            return try predictor.predictWithProbabilities(request.frame)
+        } catch {
+            if error.reason == .modelError { throw error }
+            throw ScoringError.modelError(error.message)
+        }
+    }
+
     /// The response body for `predictions` (send it as 200 `application/json`).
     package func encode(_ predictions: Predictions, wrapped: Bool = true) -> [UInt8] {
         PredictionsEncoder.encode(predictions, wrapped: wrapped)

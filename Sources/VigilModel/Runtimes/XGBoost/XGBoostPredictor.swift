@@ -145,6 +145,33 @@ package struct XGBoostPredictor: Predictor {
         }
     }
 
+    /// The objective's family: `binary:*`, `multi:*` and the classifier classes classify.
+    package var task: PredictionTask? {
+        if modelClass.isClassifier { return .classification }
+        let name = model.objective.name
+        return name.hasPrefix("binary:") || name.hasPrefix("multi:") ? .classification : .regression
+    }
+
+    /// A binary logistic model also gives P(class 1) from the same tree pass: the classifier
+    /// classes compute it before thresholding, a Booster serves it.
+    package func predictWithProbabilities(_ frame: Frame) throws(ScoringError) -> (Predictions, probabilities: [Double]?) {
+        let binaryLogistic = model.objective.link == .logistic && model.groupCount == 1
+        guard binaryLogistic, modelClass.isClassifier || model.objective.name == "binary:logistic" else {
+            return (try predict(frame), nil)
+        }
+        guard modelClass.isClassifier else {
+            let predictions = try predict(frame)
+            guard case .floats(let p) = predictions else { return (predictions, nil) }
+            return (predictions, p.map(Double.init))
+        }
+        let margins = try margins(frame)
+        var probabilities = margins
+        probabilities.withUnsafeMutableBufferPointer { p in
+            model.objective.transform(UnsafeBufferPointer(p), rows: frame.rowCount, groups: 1, into: p)
+        }
+        return (classLabels(margins, rows: frame.rowCount, groups: 1), probabilities.map(Double.init))
+    }
+
     /// Raw margins, `rowCount × groups` row-major, before the objective's transform
     /// (`predict(..., output_margin=True)` for this model class).
     package func margins(_ frame: Frame) throws(ScoringError) -> [Float] {
