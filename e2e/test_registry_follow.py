@@ -330,3 +330,36 @@ def test_tracking_server_down_keeps_serving(registry):
         assert server.process.output.count("registry poll failed; still serving") == 1  # once, not at every poll
     finally:
         server.stop()
+
+
+def test_reporting_follows_the_version_change(registry):
+    """With --report-to-mlflow, an alias move ends version 1's serving run and untags it, and version 2
+    gets its own run and the serving tag."""
+    set_alias(registry, "1")
+    server = serve(registry, f"models:/{NAME}@champion", "--report-to-mlflow", "--report-interval", "1",
+                   "--report-experiment", "vigil-follow-report")
+
+    def tags(version):
+        found = api(registry, f"model-versions/get?name={NAME}&version={version}")["model_version"]
+        return {tag["key"]: tag["value"] for tag in found.get("tags", [])}
+
+    def runs():
+        experiment = api(registry, "experiments/get-by-name?experiment_name=vigil-follow-report")["experiment"]
+        found = api(registry, "runs/search", {"experiment_ids": [experiment["experiment_id"]]}).get("runs", [])
+        return {next(t["value"] for t in run["data"]["tags"] if t["key"] == "vigil.model_version"): run["info"]
+                for run in found}
+
+    try:
+        predict(server)
+        wait_until(lambda: tags("1").get("vigil.serving") == "true", 30, "version 1 tagged as serving")
+        set_alias(registry, "2")
+        wait_until(lambda: served_version(server) == "2", 60, "version 2 served")
+        predict(server)
+        wait_until(lambda: tags("2").get("vigil.serving") == "true" and tags("1").get("vigil.serving") == "false",
+                   30, "the serving tag moved to version 2")
+        wait_until(lambda: runs().get("1", {}).get("status") == "FINISHED" and "2" in runs(), 30,
+                   "version 1's run finished, version 2's started")
+        assert runs()["2"]["status"] == "RUNNING"
+    finally:
+        server.stop()
+        set_alias(registry, "1")

@@ -28,7 +28,7 @@ package struct MLflowReporter: Service {
 
     package init(
         slot: ModelSlot, tracking: MLflowTracking, settings: ReportSettings, host: String, vigilVersion: String,
-        logger: Logger, finishDeadline: Duration = .seconds(10)
+        logger: Logger, finishDeadline: Duration = .seconds(5)
     ) {
         self.slot = slot
         self.tracking = tracking
@@ -41,12 +41,14 @@ package struct MLflowReporter: Service {
 
     package func run() async {
         let session = ReportSession(reporter: self)
-        await session.tick(recording: false)  // tag the version and open its run at once
+        // Tag the version and open its run at once; a shutdown cancels this too, as every tick below.
+        try? await cancelWhenGracefulShutdown { await session.tick(recording: false) }
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             let interval = settings.interval
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
             if Task.isShuttingDownGracefully || Task.isCancelled { break }
-            await session.tick(recording: true)
+            // What a cancelled tick had not sent is sent by `finish`.
+            try? await cancelWhenGracefulShutdown { await session.tick(recording: true) }
         }
         // Best effort, bounded: a hung tracking server must not hold up the exit.
         await withTaskGroup(of: Void.self) { group in
