@@ -1,9 +1,11 @@
 """Shared fixtures for the end-to-end tests: real processes on free loopback ports."""
 
+import json
 import os
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -101,3 +103,51 @@ def vigil():
 @pytest.fixture(scope="session")
 def python_bin():
     return str(Path(os.environ.get("VIGIL_VENV", ROOT / ".venv")) / "bin" / "python")
+
+
+def venv_bin(tool):
+    """The tool beside the Python running pytest, unless VIGIL_VENV names another venv."""
+    venv = os.environ.get("VIGIL_VENV")
+    return str(Path(venv) / "bin" / tool if venv else Path(sys.executable).parent / tool)
+
+
+class MLflowServer:
+    """A real `mlflow server` on a loopback port: sqlite backend and proxied artifacts in `directory`.
+    `start()` again after `stop()` brings the same store back on the same port."""
+
+    def __init__(self, directory, extra_args=(), env=None, name="mlflow"):
+        vigil_binary()  # skip early when there is no binary
+        if not Path(venv_bin("mlflow")).is_file():
+            pytest.skip(f"no mlflow at {venv_bin('mlflow')}: set VIGIL_VENV")
+        self.directory, self.extra_args, self.name = Path(directory), tuple(extra_args), name
+        self.env = dict(os.environ if env is None else env, MLFLOW_DISABLE_TELEMETRY="true")
+        self.port = free_port()
+        self.uri = f"http://127.0.0.1:{self.port}"
+        self.start()
+
+    def start(self):
+        self.process = Process([venv_bin("mlflow"), "server", *self.extra_args,
+                                "--backend-store-uri", f"sqlite:///{self.directory}/mlflow.db",
+                                "--artifacts-destination", str(self.directory / "artifacts"),
+                                "--host", "127.0.0.1", "--port", str(self.port), "--workers", "1"],
+                               env=self.env, name=self.name)
+        wait_until(lambda: requests.get(f"{self.uri}/health", timeout=2).status_code == 200, 180, "mlflow server",
+                   self.process.popen)
+
+    def stop(self):
+        self.process.stop()
+        wait_until(lambda: not self.reachable(), 30, "mlflow server stopped")
+
+    def reachable(self):
+        try:
+            requests.get(f"{self.uri}/health", timeout=1)
+            return True
+        except requests.RequestException:
+            return False
+
+    def run_python(self, script, *args, **env):
+        """Runs `script` with the venv's Python against this server; returns the JSON its last line prints."""
+        done = subprocess.run([venv_bin("python"), "-c", script, *map(str, args)], capture_output=True, text=True,
+                              timeout=300, env=dict(self.env, MLFLOW_TRACKING_URI=self.uri, **env))
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout.strip().splitlines()[-1])

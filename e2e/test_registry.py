@@ -1,18 +1,13 @@
 """`vigil serve --model models:/…` against a real MLflow tracking server: resolution, download, cache."""
 
-import json
 import os
 import re
-import subprocess
-import sys
 import textwrap
-import time
-from pathlib import Path
 
 import pytest
 import requests
 
-from conftest import DEMO_MODEL, ROOT, Process, VigilServer, free_port, vigil_binary, wait_until
+from conftest import DEMO_MODEL, MLflowServer, Process, VigilServer, free_port, vigil_binary
 
 NAME = "vigil_demo"
 
@@ -35,32 +30,13 @@ REGISTER = textwrap.dedent("""
 """)
 
 
-def venv_bin(tool):
-    """The tool beside the Python running pytest, unless VIGIL_VENV names another venv."""
-    venv = os.environ.get("VIGIL_VENV")
-    return str(Path(venv) / "bin" / tool if venv else Path(sys.executable).parent / tool)
-
-
 @pytest.fixture(scope="module")
 def registry(tmp_path_factory):
-    vigil_binary()  # skip early when there is no binary
-    if not Path(venv_bin("mlflow")).is_file():
-        pytest.skip(f"no mlflow at {venv_bin('mlflow')}: set VIGIL_VENV")
     tmp = tmp_path_factory.mktemp("registry")
-    port = free_port()
-    uri = f"http://127.0.0.1:{port}"
-    env = dict(os.environ, MLFLOW_DISABLE_TELEMETRY="true")
-    server = Process([venv_bin("mlflow"), "server", "--backend-store-uri", f"sqlite:///{tmp}/mlflow.db",
-                      "--artifacts-destination", str(tmp / "artifacts"), "--host", "127.0.0.1", "--port", str(port),
-                      "--workers", "1"], env=env, name="mlflow")
+    server = MLflowServer(tmp)
     try:
-        wait_until(lambda: requests.get(f"{uri}/health", timeout=2).status_code == 200, 180, "mlflow server",
-                   server.popen)
-        done = subprocess.run([venv_bin("python"), "-c", REGISTER, str(DEMO_MODEL), NAME], capture_output=True,
-                              text=True, timeout=180, env=dict(env, MLFLOW_TRACKING_URI=uri))
-        assert done.returncode == 0, done.stderr
-        logged = json.loads(done.stdout.strip().splitlines()[-1])
-        yield {"uri": uri, "server": server, "cache": tmp / "cache", **logged}
+        logged = server.run_python(REGISTER, DEMO_MODEL, NAME)
+        yield {"uri": server.uri, "server": server, "cache": tmp / "cache", **logged}
     finally:
         server.stop()
 
@@ -158,7 +134,6 @@ def test_registry_errors_exit_with_mlflows_message(registry, model, message):
 
 def test_tracking_server_down_serves_from_cache(registry, expected):
     registry["server"].stop()
-    wait_until(lambda: not _reachable(registry["uri"]), 30, "mlflow server stopped")
     for model in (f"models:/{NAME}/1", f"models:/{NAME}@champion"):
         server = serve(registry, model)
         try:
@@ -175,11 +150,3 @@ def test_tracking_server_down_serves_from_cache(registry, expected):
         assert "no cached copy" in process.output
     finally:
         process.stop()
-
-
-def _reachable(uri):
-    try:
-        requests.get(f"{uri}/health", timeout=1)
-        return True
-    except requests.RequestException:
-        return False

@@ -7,8 +7,8 @@ import subprocess
 import pytest
 import requests
 
-from conftest import DEMO_MODEL, Process, VigilServer, free_port, vigil_binary, wait_until
-from test_registry import REGISTER, expected, predict, venv_bin  # noqa: F401 - expected is a fixture
+from conftest import DEMO_MODEL, MLflowServer, VigilServer, free_port, vigil_binary
+from test_registry import REGISTER, expected, predict  # noqa: F401 - expected is a fixture
 
 NAME = "vigil_demo_auth"
 # The basic-auth app creates this admin account on first start (it refuses MLflow's old default password).
@@ -17,28 +17,17 @@ USER, PASSWORD = "admin", "vigil-e2e-admin-7391"
 
 @pytest.fixture(scope="module")
 def auth_registry(tmp_path_factory):
-    vigil_binary()
     tmp = tmp_path_factory.mktemp("registry-auth")
-    port = free_port()
-    uri = f"http://127.0.0.1:{port}"
-    env = dict(os.environ, MLFLOW_DISABLE_TELEMETRY="true", MLFLOW_AUTH_CONFIG_PATH=str(tmp / "basic_auth.ini"),
-               MLFLOW_FLASK_SERVER_SECRET_KEY="vigil-e2e")
+    env = dict(os.environ, MLFLOW_AUTH_CONFIG_PATH=str(tmp / "basic_auth.ini"), MLFLOW_FLASK_SERVER_SECRET_KEY="vigil-e2e")
     (tmp / "basic_auth.ini").write_text(
         f"[mlflow]\ndefault_permission = READ\ndatabase_uri = sqlite:///{tmp}/auth.db\n"
         f"admin_username = {USER}\nadmin_password = {PASSWORD}\nauthorization_function = "
         "mlflow.server.auth:authenticate_request_basic_auth\n")
-    server = Process([venv_bin("mlflow"), "server", "--app-name", "basic-auth",
-                      "--backend-store-uri", f"sqlite:///{tmp}/mlflow.db", "--artifacts-destination", str(tmp / "artifacts"),
-                      "--host", "127.0.0.1", "--port", str(port), "--workers", "1"], env=env, name="mlflow-auth")
+    server = MLflowServer(tmp, extra_args=("--app-name", "basic-auth"), env=env, name="mlflow-auth")
     try:
-        wait_until(lambda: requests.get(f"{uri}/health", timeout=2).status_code == 200, 180, "mlflow server",
-                   server.popen)
-        assert requests.get(f"{uri}/api/2.0/mlflow/registered-models/search", timeout=5).status_code == 401
-        done = subprocess.run([venv_bin("python"), "-c", REGISTER, str(DEMO_MODEL), NAME], capture_output=True, text=True,
-                              timeout=180, env=dict(env, MLFLOW_TRACKING_URI=uri, MLFLOW_TRACKING_USERNAME=USER,
-                                                    MLFLOW_TRACKING_PASSWORD=PASSWORD))
-        assert done.returncode == 0, done.stderr
-        yield {"uri": uri, "tmp": tmp}
+        assert requests.get(f"{server.uri}/api/2.0/mlflow/registered-models/search", timeout=5).status_code == 401
+        server.run_python(REGISTER, DEMO_MODEL, NAME, MLFLOW_TRACKING_USERNAME=USER, MLFLOW_TRACKING_PASSWORD=PASSWORD)
+        yield {"uri": server.uri, "tmp": tmp}
     finally:
         server.stop()
 

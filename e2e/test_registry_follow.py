@@ -4,8 +4,6 @@ loaded beside the served version and swapped in with no failed request; a broken
 import json
 import os
 import re
-import subprocess
-import sys
 import textwrap
 import threading
 import time
@@ -14,7 +12,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from conftest import DEMO_MODEL, Process, VigilServer, free_port, vigil_binary, wait_until
+from conftest import DEMO_MODEL, MLflowServer, VigilServer, wait_until
 
 NAME = "vigil_follow"
 LATEST_NAME = "vigil_follow_latest"
@@ -61,32 +59,13 @@ BODY = json.dumps({"dataframe_split": {
              [36.0, 66.8, 47.6, 36.0, 665.0, 0.042, 2.0, 0.0]]}})  # the first 5 rows of train_sample.csv
 
 
-def venv_bin(tool):
-    """The tool beside the Python running pytest, unless VIGIL_VENV names another venv."""
-    venv = os.environ.get("VIGIL_VENV")
-    return str(Path(venv) / "bin" / tool if venv else Path(sys.executable).parent / tool)
-
-
 @pytest.fixture(scope="module")
 def registry(tmp_path_factory):
-    vigil_binary()  # skip early when there is no binary
-    if not Path(venv_bin("mlflow")).is_file():
-        pytest.skip(f"no mlflow at {venv_bin('mlflow')}: set VIGIL_VENV")
     tmp = tmp_path_factory.mktemp("follow")
-    port = free_port()
-    uri = f"http://127.0.0.1:{port}"
-    env = dict(os.environ, MLFLOW_DISABLE_TELEMETRY="true")
-    server = Process([venv_bin("mlflow"), "server", "--backend-store-uri", f"sqlite:///{tmp}/mlflow.db",
-                      "--artifacts-destination", str(tmp / "artifacts"), "--host", "127.0.0.1", "--port", str(port),
-                      "--workers", "1"], env=env, name="mlflow")
+    server = MLflowServer(tmp)
     try:
-        wait_until(lambda: requests.get(f"{uri}/health", timeout=2).status_code == 200, 180, "mlflow server",
-                   server.popen)
-        done = subprocess.run([venv_bin("python"), "-c", REGISTER, str(DEMO_MODEL), NAME, LATEST_NAME],
-                              capture_output=True, text=True, timeout=300, env=dict(env, MLFLOW_TRACKING_URI=uri))
-        assert done.returncode == 0, done.stderr
-        expected = json.loads(done.stdout.strip().splitlines()[-1])
-        yield {"uri": uri, "server": server, "cache": tmp / "cache", "expected": expected}
+        expected = server.run_python(REGISTER, DEMO_MODEL, NAME, LATEST_NAME)
+        yield {"uri": server.uri, "server": server, "cache": tmp / "cache", "expected": expected}
     finally:
         server.stop()
 
@@ -311,27 +290,6 @@ def test_sigterm_during_a_load_stops_the_version_being_loaded(registry, python_b
         set_alias(registry, "1")
 
 
-def test_tracking_server_down_keeps_serving(registry):
-    """Last in this file: it stops the module's tracking server."""
-    expected = registry["expected"]
-    set_alias(registry, "1")
-    server = serve(registry, f"models:/{NAME}@champion")
-    try:
-        polls = lambda: sample(metrics(server), "mlflow_registry_poll_failures_total", model_name=NAME)
-        assert polls() == 0
-        with RequestLoop(server) as loop:
-            loop.wait_for(20)
-            registry["server"].stop()
-            wait_until(lambda: polls() >= 2, 60, "failed polls counted")
-            loop.wait_for(20)
-        assert loop.failures == []
-        assert all(answer == expected["1"] for answer in loop.answers)
-        assert served_version(server) == "1"
-        assert server.process.output.count("registry poll failed; still serving") == 1  # once, not at every poll
-    finally:
-        server.stop()
-
-
 def test_reporting_follows_the_version_change(registry):
     """With --report-to-mlflow, an alias move ends version 1's serving run and untags it, and version 2
     gets its own run and the serving tag."""
@@ -363,3 +321,25 @@ def test_reporting_follows_the_version_change(registry):
     finally:
         server.stop()
         set_alias(registry, "1")
+
+
+def test_tracking_server_down_keeps_serving(registry):
+    """Last in this file: it stops the module's tracking server."""
+    expected = registry["expected"]
+    set_alias(registry, "1")
+    server = serve(registry, f"models:/{NAME}@champion")
+    try:
+        polls = lambda: sample(metrics(server), "mlflow_registry_poll_failures_total", model_name=NAME)
+        assert polls() == 0
+        with RequestLoop(server) as loop:
+            loop.wait_for(20)
+            registry["server"].stop()
+            wait_until(lambda: polls() >= 2, 60, "failed polls counted")
+            loop.wait_for(20)
+        assert loop.failures == []
+        assert all(answer == expected["1"] for answer in loop.answers)
+        assert served_version(server) == "1"
+        assert server.process.output.count("registry poll failed; still serving") == 1  # once, not at every poll
+    finally:
+        server.stop()
+

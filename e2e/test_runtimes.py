@@ -8,7 +8,6 @@ A fixture whose model the native runtime refuses is served through the Python ru
 
 import json
 import math
-from pathlib import Path
 
 import pytest
 import requests

@@ -6,7 +6,6 @@ import socket
 import subprocess
 import time
 
-import pytest
 import requests
 
 from conftest import DEMO_MODEL, Process, VigilServer, free_port, vigil_binary, wait_until

@@ -6,7 +6,6 @@ import json
 import os
 import socket
 import statistics
-import subprocess
 import threading
 import time
 from datetime import datetime
@@ -14,43 +13,24 @@ from datetime import datetime
 import pytest
 import requests
 
-from conftest import DEMO_MODEL, Process, VigilServer, free_port, vigil_binary, wait_until
-from test_registry import REGISTER, venv_bin
+from conftest import DEMO_MODEL, MLflowServer, VigilServer, wait_until
+from test_registry import REGISTER
 
 NAME = "vigil_writeback"
 EXPERIMENT = "vigil-writeback-e2e"
 GOOD, BAD = 20, 5
 
 
-def start_mlflow(tmp, port):
-    uri = f"http://127.0.0.1:{port}"
-    server = Process([venv_bin("mlflow"), "server", "--backend-store-uri", f"sqlite:///{tmp}/mlflow.db",
-                      "--artifacts-destination", str(tmp / "artifacts"), "--host", "127.0.0.1", "--port", str(port),
-                      "--workers", "1"], env=dict(os.environ, MLFLOW_DISABLE_TELEMETRY="true"), name="mlflow-writeback")
-    wait_until(lambda: requests.get(f"{uri}/health", timeout=2).status_code == 200, 180, "mlflow server", server.popen)
-    return server
-
-
 @pytest.fixture(scope="module")
 def tracking(tmp_path_factory):
     """A tracking server of this module's own: the last test stops and restarts it."""
-    vigil_binary()
-    if not os.path.isfile(venv_bin("mlflow")):
-        pytest.skip(f"no mlflow at {venv_bin('mlflow')}: set VIGIL_VENV")
     tmp = tmp_path_factory.mktemp("writeback")
-    port = free_port()
-    uri = f"http://127.0.0.1:{port}"
-    state = {"uri": uri, "port": port, "tmp": tmp, "cache": tmp / "cache"}
-    state["server"] = start_mlflow(tmp, port)
+    server = MLflowServer(tmp, name="mlflow-writeback")
     try:
-        done = subprocess.run([venv_bin("python"), "-c", REGISTER, str(DEMO_MODEL), NAME], capture_output=True,
-                              text=True, timeout=180, env=dict(os.environ, MLFLOW_TRACKING_URI=uri,
-                                                               MLFLOW_DISABLE_TELEMETRY="true"))
-        assert done.returncode == 0, done.stderr
-        state.update(json.loads(done.stdout.strip().splitlines()[-1]))
-        yield state
+        logged = server.run_python(REGISTER, DEMO_MODEL, NAME)
+        yield {"uri": server.uri, "server": server, "cache": tmp / "cache", **logged}
     finally:
-        state["server"].stop()
+        server.stop()
 
 
 def api(tracking, endpoint, **query):
@@ -217,14 +197,13 @@ def test_tracking_server_down_then_back(tracking):
         before = timed_predictions(server, 1)
 
         tracking["server"].stop()
-        wait_until(lambda: not _reachable(tracking["uri"]), 30, "mlflow server stopped")
         during = timed_predictions(server, 3.5)  # several report intervals fail meanwhile
         assert server.process.popen.poll() is None
         assert statistics.median(during) < max(0.05, 5 * statistics.median(before)) and max(during) < 1
         wait_until(lambda: "MLflow reporting failed" in server.process.output, 10, "the failure warned")
         assert server.process.output.count("MLflow reporting failed") == 1  # one warning per episode
 
-        tracking["server"] = start_mlflow(tracking["tmp"], tracking["port"])
+        tracking["server"].start()
         wait_until(lambda: "MLflow reporting resumed" in server.process.output, 60, "reporting resumed")
         # What was measured while the server was down arrives after it is back.
         wait_until(lambda: sum(history(tracking, run_id, "requests").values()) >= len(before) + len(during), 30,
@@ -234,11 +213,3 @@ def test_tracking_server_down_then_back(tracking):
         assert version_tags(tracking)["vigil.serving"] == "false"
     finally:
         server.stop()
-
-
-def _reachable(uri):
-    try:
-        requests.get(f"{uri}/health", timeout=1)
-        return True
-    except requests.RequestException:
-        return False

@@ -1,13 +1,11 @@
 """Prometheus configuration and rules, checked by Prometheus' own promtool (2.42, as shipped)."""
 
 import subprocess
-import tempfile
-from pathlib import Path
 
 import pytest
 import yaml
 
-from stacklib import DEPLOY, PROM_DIR, ROOT, RULE_FILES, load_yaml, prometheus_config, rule_groups
+from stacklib import PROM_DIR, ROOT, RULE_FILES, load_yaml, prometheus_config, rule_groups
 
 RULE_TESTS = sorted((PROM_DIR / "tests").glob("*.yml"))
 
