@@ -129,7 +129,8 @@ def main():
     parser.add_argument("--servers", default="vigil,mlflow",
                         help="comma-separated: vigil, vigil-hummingbird (the scoring port on Hummingbird), "
                              "vigil-python (MLflow's pyfunc in Vigil's workers, --mlflow-workers of them), "
-                             "vigil-nodrift (the model without its drift profile), vigil-Nloops (N event loops), mlflow")
+                             "vigil-nodrift (the model without its drift profile), vigil-feedback (--feedback), "
+                             "vigil-Nloops (N event loops), mlflow")
     args = parser.parse_args()
 
     work = tempfile.mkdtemp(prefix="vigil-bench-")
@@ -150,6 +151,8 @@ def main():
             stack = "hummingbird" if name == "vigil-hummingbird" else "nio"
             loops = {"VIGIL_EVENT_LOOPS": name.split("-")[1][:-5]} if name.endswith("loops") else {}
             extra = []
+            if name == "vigil-feedback":
+                extra = ["--feedback"]
             if name == "vigil-python":
                 extra = ["--runtime", "python", "--python", sys.executable, "--workers", str(args.mlflow_workers)]
             model = no_drift if name == "vigil-nodrift" else args.model
