@@ -213,6 +213,9 @@ def test_broken_version_is_not_switched_to(registry):
         assert 'model_version="3"' not in metrics(server)
         assert "model update failed; the old version keeps serving" in server.process.output
         assert "malformed model file" in server.process.output
+        # A restart during an outage serves what the alias named when it last loaded: still version 2.
+        remembered = registry["cache"] / NAME / "refs" / "%40champion.json"
+        assert json.loads(remembered.read_text()) == {"version": "2"}
         # Polled every second, the same broken version waits for its backoff (a minute) before another try.
         time.sleep(3)
         assert failures() == 1

@@ -22,9 +22,13 @@ package struct ResolvedModel: Sendable, Equatable {
 /// against `MLFLOW_TRACKING_URI` and downloaded through the server's artifact proxy into a cache
 /// (`VIGIL_CACHE_DIR`, default `~/.cache/vigil/models`).
 package enum ModelSource {
+    ///
+    /// For an alias, stage or `latest`, the version it named is remembered in the cache (served from
+    /// there when the server is down at the next start) unless `rememberReference` is false: then
+    /// the caller remembers it with `rememberReference(_:version:)` once the version proved servable.
     package static func resolve(
         _ uri: String, environment: [String: String] = ProcessInfo.processInfo.environment,
-        logger: Logger = Logger(label: "vigil.mlflow")
+        logger: Logger = Logger(label: "vigil.mlflow"), rememberReference: Bool = true
     ) async throws -> ResolvedModel {
         let parsed = try ModelURI(parsing: uri)
         if case .local(let path) = parsed {
@@ -38,8 +42,18 @@ package enum ModelSource {
         #endif
         let client = MLflowClient(configuration: tracking)
         let cache = ModelCache(root: cacheRoot(environment))
-        let resolver = Resolver(client: client, cache: cache, uri: uri, logger: logger)
+        let resolver = Resolver(client: client, cache: cache, uri: uri, logger: logger, rememberReference: rememberReference)
         return try await resolver.resolve(parsed)
+    }
+
+    /// Records that `uri` (an alias, stage or `latest`) names `version`, for a restart during an outage.
+    package static func rememberReference(
+        _ uri: String, version: String, environment: [String: String] = ProcessInfo.processInfo.environment
+    ) {
+        guard case .registered(let name, let selector, let subpath)? = try? ModelURI(parsing: uri), !selector.isFixed else {
+            return
+        }
+        ModelCache(root: cacheRoot(environment)).remember(ref: (name, selector.description, subpath), version: version)
     }
 
     package static func cacheRoot(_ environment: [String: String]) -> URL {
@@ -58,6 +72,7 @@ struct Resolver {
     let cache: ModelCache
     let uri: String
     let logger: Logger
+    var rememberReference = true
 
     /// Where a URI's files live in the cache and what the registry said about them.
     struct Target {
@@ -85,7 +100,7 @@ struct Resolver {
                 ])
             return cached.resolved(uri: uri, fromCache: true)
         }
-        if let ref = reference(parsed), let version = target.version {
+        if rememberReference, let ref = reference(parsed), let version = target.version {
             cache.remember(ref: ref, version: version)
         }
         if let cached = cache.complete(target.cacheKey) {

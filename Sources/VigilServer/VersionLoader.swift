@@ -31,7 +31,9 @@ package struct VersionLoader: Sendable {
     /// Where `--model` points now, downloaded into the cache when it came from a tracking server.
     package func resolve() async throws -> ResolvedModel {
         do {
-            return try await ModelSource.resolve(configuration.model, logger: logger)
+            // The cache learns where an alias points only once that version has loaded (`publish`):
+            // a broken version must not become what a restart during an outage serves.
+            return try await ModelSource.resolve(configuration.model, logger: logger, rememberReference: false)
         } catch {
             throw ModelLoadError(description: "Cannot load \(configuration.model): \(error)")
         }
@@ -107,6 +109,9 @@ package struct VersionLoader: Sendable {
             let version = candidate.resolved.version
         {
             registryVersion = RegistryVersion(name: name, version: version)
+        }
+        if let version = candidate.resolved.version {
+            ModelSource.rememberReference(configuration.model, version: version)
         }
         let quality = configuration.feedback.map { settings in
             QualityMonitor(
