@@ -468,6 +468,9 @@ struct TrackedFeature: Sendable {
     let low: Double
     let high: Double
     let categoryBins: [String: UInt8]
+    /// The categories that are whole numbers (class labels), by value: integer columns and
+    /// predictions are binned without making a string per row.
+    let integerCategoryBins: [Int64: UInt8]
     let otherCategories: Set<String>?
     let otherBin: UInt8
     var methods: [String] { profile.kind == .numeric ? DriftMonitor.methodsNumeric : DriftMonitor.methodsCategorical }
@@ -481,6 +484,11 @@ struct TrackedFeature: Sendable {
         var bins: [String: UInt8] = [:]
         for (i, category) in (profile.categories ?? []).enumerated() { bins[category] = UInt8(i) }
         categoryBins = bins
+        var integers: [Int64: UInt8] = [:]
+        for (category, bin) in bins {
+            if let value = Int64(category), String(value) == category { integers[value] = bin }
+        }
+        integerCategoryBins = integers
         otherCategories = profile.otherCategories.map(Set.init)
         otherBin = UInt8(truncatingIfNeeded: max(profile.binCount - 1, 0))
     }
@@ -493,6 +501,12 @@ struct TrackedFeature: Sendable {
         }
         if x < low || x > high { quality.outOfRange += 1 }
         return NumericBins.bin(x, edges: edges)
+    }
+
+    @inline(__always)
+    func bin(_ value: Int64, _ quality: inout Quality) -> UInt8 {
+        if let bin = integerCategoryBins[value] { return bin }
+        return bin(String(value), &quality)  // not a category of its own: `other`, or unseen
     }
 
     @inline(__always)
@@ -521,7 +535,7 @@ struct TrackedFeature: Sendable {
         case (.categorical, .bool(let v)):
             for r in 0..<rows { store(r, bin(v[r] ? "True" : "False", &quality)) }
         case (.categorical, .int64(let v)):
-            for r in 0..<rows { store(r, bin(String(v[r]), &quality)) }
+            for r in 0..<rows { store(r, bin(v[r], &quality)) }
         case (.categorical, .double(let v)):
             for r in 0..<rows { store(r, bin(v[r].isNaN ? nil : String(v[r]), &quality)) }
         case (.categorical, _):
@@ -536,7 +550,7 @@ struct TrackedFeature: Sendable {
         case (.numeric, .floats(let v)):
             for r in first..<rows { bins[(r - first) * stride + offset] = bin(Double(v[r]), &quality) }
         case (.categorical, .int64s(let v)):
-            for r in first..<rows { bins[(r - first) * stride + offset] = bin(String(v[r]), &quality) }
+            for r in first..<rows { bins[(r - first) * stride + offset] = bin(v[r], &quality) }
         case (.categorical, .strings(let v)):
             for r in first..<rows { bins[(r - first) * stride + offset] = bin(v[r], &quality) }
         default:
