@@ -42,13 +42,13 @@ package struct MLflowReporter: Service {
     package func run() async {
         let session = ReportSession(reporter: self)
         // Tag the version and open its run at once; a shutdown cancels this too, as every tick below.
-        try? await cancelWhenGracefulShutdown { await session.tick(recording: false) }
+        await cancelWhenGracefulShutdown { await session.tick(recording: false) }
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             let interval = settings.interval
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
             if Task.isShuttingDownGracefully || Task.isCancelled { break }
             // What a cancelled tick had not sent is sent by `finish`.
-            try? await cancelWhenGracefulShutdown { await session.tick(recording: true) }
+            await cancelWhenGracefulShutdown { await session.tick(recording: true) }
         }
         // Best effort, bounded: a hung tracking server must not hold up the exit.
         await withTaskGroup(of: Void.self) { group in
