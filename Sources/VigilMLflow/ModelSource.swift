@@ -50,10 +50,8 @@ package enum ModelSource {
     package static func rememberReference(
         _ uri: String, version: String, environment: [String: String] = ProcessInfo.processInfo.environment
     ) {
-        guard case .registered(let name, let selector, let subpath)? = try? ModelURI(parsing: uri), !selector.isFixed else {
-            return
-        }
-        ModelCache(root: cacheRoot(environment)).remember(ref: (name, selector.description, subpath), version: version)
+        guard let parsed = try? ModelURI(parsing: uri), let ref = Resolver.reference(parsed) else { return }
+        ModelCache(root: cacheRoot(environment)).remember(ref: ref, version: version)
     }
 
     package static func cacheRoot(_ environment: [String: String]) -> URL {
@@ -100,7 +98,7 @@ struct Resolver {
                 ])
             return cached.resolved(uri: uri, fromCache: true)
         }
-        if rememberReference, let ref = reference(parsed), let version = target.version {
+        if rememberReference, let ref = Self.reference(parsed), let version = target.version {
             cache.remember(ref: ref, version: version)
         }
         if let cached = cache.complete(target.cacheKey) {
@@ -240,7 +238,7 @@ struct Resolver {
     // MARK: Cache keys
 
     /// A moving selector's name in the cache (`@champion`, `latest`, `Production`).
-    func reference(_ parsed: ModelURI) -> (name: String, ref: String, subpath: String)? {
+    static func reference(_ parsed: ModelURI) -> (name: String, ref: String, subpath: String)? {
         guard case .registered(let name, let selector, let subpath) = parsed, !selector.isFixed else { return nil }
         return (name, selector.description, subpath)
     }
